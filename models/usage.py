@@ -1,0 +1,55 @@
+"""The canonical usage record: one row per request, token classes as exclusive buckets.
+
+Token classes add up to the total the provider billed, so pricing is a plain dot product and no token is counted
+twice: ``input_tokens`` is uncached input only, cache reads and writes have their own buckets, and
+``output_tokens`` already contains reasoning (``reasoning_tokens`` is an informational subset).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ServiceTier = Literal["standard", "priority", "flex", "scale"]
+
+TOKEN_CLASSES: tuple[str, ...] = (
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+)
+
+
+class UsageRecord(BaseModel):
+    """What staging keeps of one provider record: metering fields only, never message text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: str = Field(description="provider:response id, or a hash of file and line when the record has no id")
+    event_time: datetime = Field(description="UTC, naive")
+    usage_date: date
+    provider: str
+    platform: str = Field(description="direct, vertex, bedrock, azure, openrouter ...")
+    model_raw: str
+    project: str | None = None
+    api_key_id: str | None = None
+    user_id: str | None = None
+    service_tier: ServiceTier = "standard"
+    is_batch: bool = False
+    input_tokens: int = Field(ge=0, description="uncached, non-cache-write input")
+    cache_read_tokens: int = Field(ge=0)
+    cache_write_5m_tokens: int = Field(ge=0)
+    cache_write_1h_tokens: int = Field(ge=0)
+    output_tokens: int = Field(ge=0, description="all output, reasoning included")
+    reasoning_tokens: int = Field(ge=0, description="subset of output_tokens")
+    web_search_requests: int = Field(ge=0)
+    requests: int = Field(ge=1)
+    source_format: str
+    source_file: str
+    source_line: int = Field(ge=1)
+
+
+STAGING_COLUMNS: tuple[str, ...] = tuple(UsageRecord.model_fields)

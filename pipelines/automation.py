@@ -1,0 +1,99 @@
+"""Jobs, the daily schedule and the landing sensors."""
+
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
+from pipelines.assets.ingest import usage_files
+from pipelines.assets.pricing import price_rates
+from pipelines.ingest.loader import discover
+from pipelines.partitions import daily_partitions
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+LATE_DAYS = 3
+
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.assets(usage_files, price_rates),
+    description="Load new landing files and the pricing catalogue.",
+)
+daily_job = dg.define_asset_job(
+    "daily_job",
+    selection=dg.AssetSelection.assets(usage_events, usage_priced, daily_model_spend, daily_project_spend),
+    partitions_def=daily_partitions,
+    description="Rebuild a range of days, from usage events to the spend marts, in one run.",
+)
+metering_job = dg.define_asset_job(
+    "metering_job",
+    selection=dg.AssetSelection.assets(
+        usage_files, price_rates, usage_events, usage_priced, daily_model_spend, daily_project_spend
+    ),
+    partitions_def=daily_partitions,
+    description="Ingest, then rebuild a range of days: what the daily schedule runs.",
+)
+
+
+def range_tags(first: date, last: date) -> dict[str, str]:
+    return {RANGE_START: first.isoformat(), RANGE_END: last.isoformat()}
+
+
+@dg.schedule(job=metering_job, cron_schedule="0 2 * * *", execution_timezone="UTC",
+             default_status=dg.DefaultScheduleStatus.RUNNING,
+             description=f"Yesterday, plus the {LATE_DAYS} days before it again for late files, as one run.")
+def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    today = context.scheduled_execution_time.date()
+    last = today - timedelta(days=1)
+    first = last - timedelta(days=LATE_DAYS)
+    return dg.RunRequest(run_key=f"daily-{last.isoformat()}", tags=range_tags(first, last))
+
+
+def _landing_state(landing: Path) -> dict[str, list[float]]:
+    return {str(path): [path.stat().st_size, path.stat().st_mtime] for path in discover(landing)}
+
+
+def build_landing_sensor(landing: str) -> dg.SensorDefinition:
+    @dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Starts an ingest run when a file appears or changes in the landing folder.")
+    def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        folder = Path(landing)
+        if not folder.is_dir():
+            return dg.SensorResult(skip_reason=f"landing folder {folder} does not exist")
+        seen: dict[str, list[float]] = json.loads(context.cursor) if context.cursor else {}
+        state = _landing_state(folder)
+        changed = sorted(path for path, stamp in state.items() if seen.get(path) != stamp)
+        if not changed:
+            return dg.SensorResult(skip_reason="no new or changed files", cursor=json.dumps(state))
+        return dg.SensorResult(
+            run_requests=[dg.RunRequest(run_key=f"landing-{hash(tuple(changed)) & 0xFFFFFFFF:x}-{len(state)}")],
+            cursor=json.dumps(state),
+        )
+
+    return landing_sensor
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[ingest_job],
+                      request_job=daily_job, default_status=dg.DefaultSensorStatus.RUNNING,
+                      description="After an ingest run, rebuilds exactly the days its files touched, as one run.")
+def rebuild_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=usage_files.key, storage_ids=None), limit=50
+    ).records
+    for record in records:
+        if record.run_id != context.dagster_run.run_id:
+            continue
+        materialization = record.asset_materialization
+        metadata = materialization.metadata if materialization else {}
+        first = metadata.get("first_affected_day")
+        last = metadata.get("last_affected_day")
+        if first is None or last is None or not first.value:
+            return dg.SkipReason("the ingest run loaded no new rows")
+        return dg.RunRequest(
+            run_key=f"rebuild-{context.dagster_run.run_id}",
+            tags=range_tags(date.fromisoformat(str(first.value)), date.fromisoformat(str(last.value))),
+        )
+    return dg.SkipReason("no usage_files materialisation in that run")

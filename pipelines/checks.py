@@ -1,0 +1,78 @@
+"""Asset checks: contract checks block downstream assets; the unpriced share only warns."""
+
+
+import dagster as dg
+
+from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
+from pipelines.resources import SourcesResource, WarehouseResource
+
+_TOKENS = ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+           "output_tokens", "reasoning_tokens", "web_search_requests")
+
+
+def _scalar(warehouse: WarehouseResource, sql: str) -> int:
+    with warehouse.connection() as conn:
+        row = conn.execute(sql).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+@dg.asset_check(asset=usage_events, blocking=True, description="No token or call count is negative.")
+def usage_events_non_negative_tokens(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    condition = " OR ".join(f"{c} < 0" for c in _TOKENS) + " OR reasoning_tokens > output_tokens"
+    bad = _scalar(warehouse, f"SELECT count(*) FROM core.usage_events WHERE {condition}")
+    return dg.AssetCheckResult(passed=bad == 0, metadata={"bad_rows": bad})
+
+
+@dg.asset_check(asset=usage_events, blocking=True, description="event_id is unique: each request counts once.")
+def usage_events_unique_event_id(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    dupes = _scalar(warehouse, "SELECT count(*) - count(DISTINCT event_id) FROM core.usage_events")
+    return dg.AssetCheckResult(passed=dupes == 0, metadata={"duplicate_rows": dupes})
+
+
+def _grain_check(asset: dg.AssetsDefinition, table: str, grain: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset, blocking=True, name=f"{table.split('.')[1]}_unique_grain",
+                    description=f"One row per {grain.replace(', ', ' x ')}.")
+    def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        dupes = _scalar(
+            warehouse, f"SELECT count(*) FROM (SELECT {grain} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
+        )
+        return dg.AssetCheckResult(passed=dupes == 0, metadata={"duplicate_keys": dupes})
+
+    return check
+
+
+daily_model_spend_unique_grain = _grain_check(daily_model_spend, "marts.daily_model_spend",
+                                              "usage_date, provider, model")
+daily_project_spend_unique_grain = _grain_check(daily_project_spend, "marts.daily_project_spend",
+                                                "usage_date, provider, project, api_key_id, model")
+
+
+@dg.asset_check(asset=usage_priced, blocking=False,
+                description="Warns when more than the configured share of requests has no price.")
+def usage_priced_unpriced_share(warehouse: WarehouseResource, sources: SourcesResource) -> dg.AssetCheckResult:
+    with warehouse.connection() as conn:
+        total, unpriced = conn.execute(
+            "SELECT coalesce(sum(requests), 0), coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced'), 0)"
+            " FROM core.usage_priced"
+        ).fetchone() or (0, 0)
+        worst = conn.execute(
+            "SELECT provider || '/' || model || ' (' || cost_status || ')', sum(requests) FROM core.usage_priced"
+            " WHERE cost_status <> 'priced' GROUP BY ALL ORDER BY 2 DESC LIMIT 5"
+        ).fetchall()
+    share = unpriced / total if total else 0.0
+    return dg.AssetCheckResult(
+        passed=share <= sources.unpriced_share_warn,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"unpriced_requests": int(unpriced), "share": round(share, 6),
+                  "threshold": sources.unpriced_share_warn,
+                  "top_unpriced": ", ".join(f"{name}: {int(n)}" for name, n in worst) or "none"},
+    )
+
+
+ALL_CHECKS = [
+    usage_events_non_negative_tokens,
+    usage_events_unique_event_id,
+    daily_model_spend_unique_grain,
+    daily_project_spend_unique_grain,
+    usage_priced_unpriced_share,
+]

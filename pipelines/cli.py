@@ -1,0 +1,133 @@
+"""The `meterline` command: the demo, runs over a landing folder, and the spend summary."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import warnings
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from pipelines.pricing.catalogue import CatalogueError
+from pipelines.settings import Settings
+from pipelines.warehouse import WarehouseLocked
+
+console = Console()
+if not console.is_terminal:
+    # Piped or logged output gets room for the spend table instead of rich's 80-column default.
+    console = Console(width=130)
+err = Console(stderr=True)
+
+
+def _quiet_dagster() -> None:
+    # The CLI reports in its own words; Dagster's event stream stays in the run history for the UI.
+    warnings.filterwarnings("ignore")
+    logging.getLogger("dagster").setLevel(logging.WARNING)
+
+
+def _day(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.UsageError(f"{flag} expects YYYY-MM-DD, got {value!r}") from None
+
+
+def _execute(settings: Settings, first: date | None, last: date | None) -> None:
+    from pipelines.runner import RunError, run_pipeline
+
+    try:
+        with console.status("Running the asset graph through Dagster (ingest, then price the days)..."):
+            outcome = run_pipeline(settings, first, last)
+    except (RunError, CatalogueError, WarehouseLocked) as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+    console.print(
+        f"Ingested {outcome.files_loaded} new or changed files ({outcome.files_skipped} unchanged, skipped): "
+        f"{outcome.rows_loaded:,} records, {outcome.rows_rejected:,} rejected lines."
+    )
+    if outcome.first_day:
+        console.print(f"Rebuilt days {outcome.first_day} .. {outcome.last_day} in one Dagster run "
+                      f"({outcome.daily_run_id}).")
+    for note in outcome.warnings:
+        console.print(f"[yellow]warning:[/] {note}")
+
+
+def _print_summary(settings: Settings) -> None:
+    from pipelines.summary import print_summary
+    from pipelines.warehouse import connect
+
+    with connect(settings.warehouse, read_only=True) as conn:
+        print_summary(conn, console, settings.warehouse)
+
+
+@click.group()
+def main() -> None:
+    """meterline: LLM usage logs in, priced daily spend out."""
+    _quiet_dagster()
+
+
+@main.command()
+@click.option("--landing", help="Folder of usage logs [env METERLINE_LANDING; default ./landing]")
+@click.option("--warehouse", help="DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]")
+@click.option("--pricing", help="Pricing catalogue folder [env METERLINE_PRICING; default: bundled]")
+@click.option("--from", "date_from", help="First day to rebuild, YYYY-MM-DD (default: first day present)")
+@click.option("--to", "date_to", help="Last day to rebuild, YYYY-MM-DD (default: last day present)")
+def run(landing: str | None, warehouse: str | None, pricing: str | None, date_from: str | None,
+        date_to: str | None) -> None:
+    """Ingest new files under the landing folder and rebuild the daily partitions."""
+    settings = Settings.resolve(landing, warehouse, pricing)
+    _execute(settings, _day(date_from, "--from"), _day(date_to, "--to"))
+    _print_summary(settings)
+
+
+@main.command()
+@click.option("--dir", "directory", default="meterline-demo", show_default=True,
+              help="Where to write the sample logs and the warehouse (replaced on each demo)")
+@click.option("--days", default=90, show_default=True, help="Days of traffic to generate")
+@click.option("--end", help="Last day of traffic, YYYY-MM-DD (default: yesterday, UTC)")
+def demo(directory: str, days: int, end: str | None) -> None:
+    """Write sample OpenAI, Anthropic and Gemini logs, run the whole pipeline on them, and summarise."""
+    from pipelines.demo.generate import generate
+
+    root = Path(directory).resolve()
+    last = _day(end, "--end") or (datetime.now(UTC).date() - timedelta(days=1))
+    landing = root / "landing"
+    warehouse = root / "meterline.duckdb"
+    shutil.rmtree(landing, ignore_errors=True)
+    warehouse.unlink(missing_ok=True)
+    with console.status("Writing sample logs..."):
+        files = generate(landing, last, days=days)
+    console.print(f"Wrote {files.requests:,} requests ({files.first_day} .. {files.last_day}) and "
+                  f"{files.malformed_lines} malformed lines into {len(files.files)} files under {landing}")
+    settings = Settings.resolve(landing, warehouse, None)
+    _execute(settings, None, None)
+    _print_summary(settings)
+    home = warehouse.parent / "dagster_home"
+    console.print(
+        "\n[bold]Next:[/]\n"
+        f"  query it:   duckdb -readonly {warehouse} "
+        "\"FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10\"\n"
+        f"              or, without the duckdb CLI: .venv/bin/python -c \"import duckdb; print(duckdb.connect("
+        f"'{warehouse}', read_only=True).sql('FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10'))\"\n"
+        f"  Dagster UI: DAGSTER_HOME={home} METERLINE_LANDING={landing} METERLINE_WAREHOUSE={warehouse} "
+        ".venv/bin/dagster dev   (then open http://127.0.0.1:3000)\n"
+        f"  your logs:  meterline run --landing DIR --warehouse FILE",
+        soft_wrap=True,
+    )
+
+
+@main.command()
+@click.option("--warehouse", help="DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]")
+def summary(warehouse: str | None) -> None:
+    """Print the spend summary of an existing warehouse."""
+    settings = Settings.resolve(None, warehouse, None)
+    if not settings.warehouse.is_file():
+        err.print(f"[bold red]error:[/] warehouse {settings.warehouse} does not exist")
+        sys.exit(1)
+    _print_summary(settings)

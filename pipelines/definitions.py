@@ -1,0 +1,39 @@
+"""The one Definitions object of the meterline code location."""
+
+
+import dagster as dg
+
+from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
+from pipelines.assets.ingest import usage_files
+from pipelines.assets.pricing import price_rates
+from pipelines.automation import (
+    build_landing_sensor,
+    daily_job,
+    daily_schedule,
+    ingest_job,
+    metering_job,
+    rebuild_after_ingest,
+)
+from pipelines.checks import ALL_CHECKS
+from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.settings import Settings
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[usage_files, price_rates, usage_events, usage_priced, daily_model_spend, daily_project_spend],
+        asset_checks=ALL_CHECKS,
+        jobs=[ingest_job, daily_job, metering_job],
+        schedules=[daily_schedule],
+        sensors=[build_landing_sensor(str(settings.landing)), rebuild_after_ingest],
+        resources={
+            "warehouse": WarehouseResource(path=str(settings.warehouse)),
+            "sources": SourcesResource(landing=str(settings.landing), pricing=str(settings.pricing),
+                                       unpriced_share_warn=settings.unpriced_share_warn),
+        },
+        # One process per run, steps in sequence: DuckDB allows a single writer per file.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(Settings.resolve())

@@ -1,0 +1,72 @@
+"""Small, strict readers for fields of a decoded JSON record; each failure names the field."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+_EARLIEST = datetime(2020, 1, 1)  # the daily partitions start here
+_LATEST = datetime(2100, 1, 1)
+
+
+class RecordError(ValueError):
+    """A record that cannot be used; the message is the reject reason."""
+
+
+def get_path(obj: dict[str, Any], path: str) -> Any:
+    node: Any = obj
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def count(obj: dict[str, Any], path: str, *, required: bool = False, label: str | None = None) -> int:
+    """A token or call count: a non-negative JSON integer. Missing or null is 0 unless required."""
+    value = get_path(obj, path)
+    name = label or path
+    if value is None:
+        if required:
+            raise RecordError(f"missing field {name}")
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise RecordError(f"field {name} is not an integer: {value!r}"[:200])
+    if value < 0:
+        raise RecordError(f"negative token count in {name}: {value}")
+    return value
+
+
+def text(obj: dict[str, Any], path: str) -> str | None:
+    value = get_path(obj, path)
+    if value is None:
+        return None
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return str(value)
+    raise RecordError(f"field {path} is not a string: {type(value).__name__}")
+
+
+def timestamp(value: Any, field: str) -> datetime:
+    """Unix seconds (int or float) or RFC 3339 text, returned as naive UTC."""
+    if isinstance(value, bool) or value is None:
+        raise RecordError(f"missing field {field}")
+    try:
+        if isinstance(value, (int, float)):
+            moment = datetime.fromtimestamp(value, tz=UTC).replace(tzinfo=None)
+        elif isinstance(value, str):
+            parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()))
+            moment = parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+        else:
+            raise RecordError(f"field {field} is not a timestamp: {value!r}"[:200])
+    except (ValueError, OverflowError, OSError) as exc:
+        raise RecordError(f"field {field} is not a timestamp: {value!r}"[:200]) from exc
+    if not _EARLIEST <= moment < _LATEST:
+        raise RecordError(
+            f"field {field} is out of range ({value!r}); expected 2020 or later, in unix seconds, not milliseconds"
+        )
+    return moment

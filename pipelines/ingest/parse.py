@@ -1,0 +1,215 @@
+"""Turn one landing file into canonical staging rows (Arrow batches) and reject rows.
+
+A file is recognised by its content: JSON lines whose objects are provider responses, bare or wrapped in the
+meterline envelope. Every line that cannot be used becomes a reject with its line number and reason; the line's
+text is never kept, since it may hold prompts and completions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from models.usage import STAGING_COLUMNS
+from pipelines.ingest.fields import RecordError, text, timestamp
+from pipelines.ingest.files import TruncatedFile, read_lines
+from pipelines.ingest.providers import Shape, detect_shape, event_time
+
+BATCH_ROWS = 100_000
+_SNIFF_LINES = 50
+
+STAGING_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("event_time", pa.timestamp("us")),
+        ("usage_date", pa.date32()),
+        ("provider", pa.string()),
+        ("platform", pa.string()),
+        ("model_raw", pa.string()),
+        ("project", pa.string()),
+        ("api_key_id", pa.string()),
+        ("user_id", pa.string()),
+        ("service_tier", pa.string()),
+        ("is_batch", pa.bool_()),
+        ("input_tokens", pa.int64()),
+        ("cache_read_tokens", pa.int64()),
+        ("cache_write_5m_tokens", pa.int64()),
+        ("cache_write_1h_tokens", pa.int64()),
+        ("output_tokens", pa.int64()),
+        ("reasoning_tokens", pa.int64()),
+        ("web_search_requests", pa.int64()),
+        ("requests", pa.int64()),
+        ("source_format", pa.string()),
+        ("source_file", pa.string()),
+        ("source_line", pa.int64()),
+    ]
+)
+assert tuple(STAGING_SCHEMA.names) == STAGING_COLUMNS, "staging schema drifted from models.usage.UsageRecord"
+
+_TOKEN_FIELDS = ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+                 "output_tokens", "reasoning_tokens", "web_search_requests")
+
+
+@dataclass(frozen=True)
+class Reject:
+    source_file: str
+    source_line: int | None
+    reason: str
+
+
+@dataclass
+class FileResult:
+    """What parsing one file produced besides its rows; filled in as the batches are consumed."""
+
+    source_file: str
+    formats: set[str] = field(default_factory=set)
+    rows: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    dates: set[date] = field(default_factory=set)
+    recognised: bool = True
+
+    def reject(self, line: int | None, reason: str) -> None:
+        self.rejects.append(Reject(self.source_file, line, reason))
+
+
+def _unwrap(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    inner = obj.get("response")
+    if isinstance(inner, dict):
+        return inner, obj
+    return obj, None
+
+
+def _classify(obj: Any) -> Shape | None:
+    if not isinstance(obj, dict):
+        return None
+    resp, envelope = _unwrap(obj)
+    hint = envelope.get("provider") if envelope else None
+    return detect_shape(resp, hint if isinstance(hint, str) else None)
+
+
+def _sniff(lines: list[tuple[int, bytes]]) -> str | None:
+    """None when the file is a usage log we know; else why it is not."""
+    first = next((raw for _, raw in lines if raw.strip()), None)
+    if first is None:
+        return "empty file: no records"
+    decoded_any = False
+    for _, raw in lines:
+        if not raw.strip():
+            continue
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        decoded_any = True
+        if _classify(obj) is not None:
+            return None
+    if not decoded_any:
+        return "unrecognised format: no JSON object in the first lines (expected JSON lines of provider responses)"
+    return ("unrecognised format: JSON records, but none shaped like an OpenAI, Anthropic or Gemini response"
+            " or a meterline envelope")
+
+
+def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[dict[str, Any], str]:
+    if not isinstance(obj, dict):
+        raise RecordError(f"record is a JSON {type(obj).__name__}, not an object")
+    resp, envelope = _unwrap(obj)
+    hint = envelope.get("provider") if envelope else None
+    shape = detect_shape(resp, hint if isinstance(hint, str) else None)
+    if shape is None:
+        keys = ", ".join(sorted(resp)[:6])
+        raise RecordError(f"unknown record shape (keys: {keys})")
+    source_format, provider, mapper = shape
+    if isinstance(hint, str) and hint.lower() != provider:
+        raise RecordError(f"envelope provider {hint!r} does not match a {source_format} response")
+    mapped = mapper(resp)
+    envelope_time = None
+    if envelope is not None and envelope.get("timestamp") is not None:
+        envelope_time = timestamp(envelope["timestamp"], "timestamp")
+    moment = event_time(mapped, envelope_time, source_format)
+    batch_flag = envelope.get("batch") if envelope else None
+    if batch_flag is not None and not isinstance(batch_flag, bool):
+        raise RecordError(f"envelope field batch is not true/false: {batch_flag!r}"[:200])
+    response_id = mapped["response_id"]
+    event_id = f"{provider}:{response_id}" if response_id else f"{provider}:{file_key}:{line}"
+    row = {
+        "event_id": event_id,
+        "event_time": moment,
+        "usage_date": moment.date(),
+        "provider": provider,
+        "platform": (text(envelope, "platform") if envelope else None) or mapped.get("platform", "direct"),
+        "model_raw": mapped["model_raw"],
+        "project": text(envelope, "project") if envelope else None,
+        "api_key_id": text(envelope, "api_key_id") if envelope else None,
+        "user_id": text(envelope, "user_id") if envelope else None,
+        "service_tier": mapped["service_tier"],
+        "is_batch": bool(batch_flag) or mapped.get("is_batch", False),
+        **{name: mapped[name] for name in _TOKEN_FIELDS},
+        "requests": 1,
+        "source_format": source_format,
+        "source_file": source_file,
+        "source_line": line,
+    }
+    return row, source_format
+
+
+def parse_file(path: Path, compression: str, file_sha: str, result: FileResult) -> Iterator[pa.Table]:
+    """Yield staging batches for `path`; rejects, formats and dates accumulate in `result`."""
+    file_key = file_sha[:16]
+    lines = read_lines(path, compression)
+    head: list[tuple[int, bytes]] = []
+    try:
+        for item in lines:
+            head.append(item)
+            if len(head) >= _SNIFF_LINES:
+                break
+    except TruncatedFile as exc:
+        result.reject(None, str(exc))
+    problem = _sniff(head)
+    if problem is not None:
+        result.recognised = False
+        result.reject(None, problem)
+        return
+    columns: dict[str, list[Any]] = {name: [] for name in STAGING_COLUMNS}
+    appenders = [(name, columns[name].append) for name in STAGING_COLUMNS]
+    pending = 0
+    try:
+        for line, raw in chain(head, lines):
+            if not raw.strip():
+                continue
+            try:
+                row, source_format = _map_line(orjson.loads(raw), line, file_key, result.source_file)
+            except orjson.JSONDecodeError as exc:
+                result.reject(line, f"malformed JSON: {exc}"[:300])
+                continue
+            except RecordError as exc:
+                result.reject(line, str(exc))
+                continue
+            for name, append in appenders:
+                append(row[name])
+            result.formats.add(source_format)
+            pending += 1
+            if pending >= BATCH_ROWS:
+                yield _flush(columns, result)
+                pending = 0
+    except TruncatedFile as exc:
+        result.reject(None, str(exc))
+    if pending:
+        yield _flush(columns, result)
+
+
+def _flush(columns: dict[str, list[Any]], result: FileResult) -> pa.Table:
+    table = pa.table({name: pa.array(values, type=STAGING_SCHEMA.field(name).type)
+                      for name, values in columns.items()}, schema=STAGING_SCHEMA)
+    result.rows += table.num_rows
+    result.dates.update(set(columns["usage_date"]))
+    for values in columns.values():
+        values.clear()
+    return table
+

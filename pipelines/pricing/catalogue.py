@@ -1,0 +1,97 @@
+"""Load and validate the YAML pricing catalogue; every error names the file and the entry."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from models.pricing import ModelEntry, ProviderCatalogue
+
+
+class CatalogueError(ValueError):
+    """The catalogue cannot be used; the message says which file and entry, and why."""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    providers: dict[str, ProviderCatalogue]
+    version: str
+    directory: Path
+
+    def model(self, provider: str, model_id: str) -> ModelEntry | None:
+        catalogue = self.providers.get(provider)
+        if catalogue is None:
+            return None
+        return next((m for m in catalogue.models if m.id == model_id), None)
+
+
+def _describe(loc: tuple[int | str, ...], raw: object) -> str:
+    """Turn a pydantic location into `models[3] (gpt-4o) > prices[1] > rates > input`."""
+    parts: list[str] = []
+    node = raw
+    pending_key: str | None = None
+    for item in loc:
+        if isinstance(item, int) and pending_key is not None:
+            label = f"{pending_key}[{item}]"
+            if isinstance(node, list) and item < len(node):
+                node = node[item]
+                if isinstance(node, dict) and isinstance(node.get("id"), str):
+                    label += f" ({node['id']})"
+            parts[-1] = label
+            pending_key = None
+            continue
+        parts.append(str(item))
+        pending_key = str(item)
+        node = node.get(item) if isinstance(node, dict) else None
+    return " > ".join(parts) or "(top level)"
+
+
+def load_provider_file(path: Path) -> ProviderCatalogue:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise CatalogueError(f"{path}:{where} is not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{path}: expected a mapping with `provider` and `models`")
+    try:
+        catalogue = ProviderCatalogue.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise CatalogueError(f"{path}: {_describe(first['loc'], raw)}: {first['msg']}{more}") from exc
+    if catalogue.provider != path.stem:
+        raise CatalogueError(f"{path}: provider `{catalogue.provider}` must match the file name `{path.stem}`")
+    return catalogue
+
+
+def _check_identity(path: Path, catalogue: ProviderCatalogue) -> None:
+    seen: dict[str, str] = {}
+    for entry in catalogue.models:
+        for name in (entry.id, *entry.aliases):
+            key = name.lower()
+            if key in seen:
+                raise CatalogueError(f"{path}: `{name}` names both {seen[key]} and {entry.id}")
+            seen[key] = entry.id
+
+
+def load_catalogue(directory: Path) -> Catalogue:
+    if not directory.is_dir():
+        raise CatalogueError(f"{directory}: pricing directory does not exist")
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise CatalogueError(f"{directory}: no *.yaml catalogue files")
+    digest = hashlib.sha256()
+    providers: dict[str, ProviderCatalogue] = {}
+    for path in files:
+        catalogue = load_provider_file(path)
+        _check_identity(path, catalogue)
+        providers[catalogue.provider] = catalogue
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return Catalogue(providers=providers, version=digest.hexdigest()[:12], directory=directory)

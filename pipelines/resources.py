@@ -1,0 +1,37 @@
+"""Dagster resources: the warehouse file and the folders meterline reads, passed into every asset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.pricing.catalogue import Catalogue, load_catalogue
+from pipelines.warehouse import connect, ensure_schema
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file. Connections are closed in a finally block (see DuckDBResource's lock leak)."""
+
+    path: str
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        with connect(self.path) as conn:
+            ensure_schema(conn)
+            yield conn
+
+
+class SourcesResource(dg.ConfigurableResource):
+    """The landing folder of usage logs, the pricing catalogue folder, and check thresholds."""
+
+    landing: str
+    pricing: str
+    unpriced_share_warn: float = 0.01
+
+    def catalogue(self) -> Catalogue:
+        return load_catalogue(Path(self.pricing))

@@ -1,0 +1,46 @@
+"""Where meterline reads and writes: flags override METERLINE_* environment variables, which override defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def bundled_pricing_dir() -> Path:
+    """The catalogue shipped with meterline: the repo's pricing/ in a checkout, the wheel's copy otherwise."""
+    checkout = _PACKAGE.parent / "pricing"
+    return checkout if checkout.is_dir() else _PACKAGE / "bundled_pricing"
+
+
+def bundled_dagster_yaml() -> Path:
+    checkout = _PACKAGE.parent / "dagster.yaml"
+    return checkout if checkout.is_file() else _PACKAGE / "bundled_dagster.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    pricing: Path
+    unpriced_share_warn: float = 0.01
+
+    @classmethod
+    def resolve(
+        cls,
+        landing: str | Path | None = None,
+        warehouse: str | Path | None = None,
+        pricing: str | Path | None = None,
+    ) -> Settings:
+        def pick(flag: str | Path | None, env: str, default: Path) -> Path:
+            value = flag if flag is not None else os.environ.get(env) or default
+            return Path(value).expanduser().resolve()
+
+        return cls(
+            landing=pick(landing, "METERLINE_LANDING", Path("landing")),
+            warehouse=pick(warehouse, "METERLINE_WAREHOUSE", Path("warehouse") / "meterline.duckdb"),
+            pricing=pick(pricing, "METERLINE_PRICING", bundled_pricing_dir()),
+            unpriced_share_warn=float(os.environ.get("METERLINE_UNPRICED_SHARE_WARN", "0.01")),
+        )

@@ -1,0 +1,24 @@
+-- Rebuild the days getvariable('date_from') .. getvariable('date_to'). A response ingested twice (same event_id,
+-- any file) keeps its first copy by file and line, and stays on the day that copy belongs to.
+INSERT INTO core.usage_events
+WITH touched AS (
+    SELECT DISTINCT event_id
+    FROM staging.usage_records
+    WHERE usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
+),
+ranked AS (
+    SELECT s.*,
+           row_number() OVER (PARTITION BY s.event_id ORDER BY s.source_file, s.source_line) AS copy_rank
+    FROM staging.usage_records AS s
+    SEMI JOIN touched USING (event_id)
+)
+SELECT r.event_id, r.event_time, r.usage_date, r.provider, r.platform,
+       coalesce(a.model, r.model_raw) AS model, r.model_raw,
+       r.project, r.api_key_id, r.user_id, r.service_tier, r.is_batch,
+       r.input_tokens, r.cache_read_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
+       r.output_tokens, r.reasoning_tokens, r.web_search_requests, r.requests,
+       r.source_format, r.source_file, r.source_line
+FROM ranked AS r
+LEFT JOIN core.model_aliases AS a ON a.provider = r.provider AND a.model_raw = r.model_raw
+WHERE r.copy_rank = 1
+  AND r.usage_date BETWEEN getvariable('date_from') AND getvariable('date_to');

@@ -1,0 +1,23 @@
+-- Aggregate the days getvariable('date_from') .. getvariable('date_to') of core.usage_priced.
+INSERT INTO marts.daily_model_spend
+SELECT usage_date, provider, model,
+       sum(requests) AS requests,
+       sum(input_tokens) AS input_tokens,
+       sum(cache_read_tokens) AS cache_read_tokens,
+       sum(cache_write_5m_tokens) AS cache_write_5m_tokens,
+       sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+       sum(output_tokens) AS output_tokens,
+       sum(reasoning_tokens) AS reasoning_tokens,
+       sum(web_search_requests) AS web_search_requests,
+       coalesce(sum(input_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS input_cost_usd,
+       coalesce(sum(cache_read_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS cache_read_cost_usd,
+       coalesce(sum(cache_write_5m_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS cache_write_5m_cost_usd,
+       coalesce(sum(cache_write_1h_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS cache_write_1h_cost_usd,
+       coalesce(sum(output_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS output_cost_usd,
+       coalesce(sum(web_search_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS web_search_cost_usd,
+       coalesce(sum(list_cost_usd), 0) AS list_cost_usd,
+       coalesce(sum(cache_savings_usd), 0) AS cache_savings_usd,
+       coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced'), 0) AS unpriced_requests
+FROM core.usage_priced
+WHERE usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
+GROUP BY usage_date, provider, model;

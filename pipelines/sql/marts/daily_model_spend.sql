@@ -1,0 +1,44 @@
+-- Daily spend per provider and model: the main public table. Grain: usage_date x provider x model.
+CREATE TABLE IF NOT EXISTS marts.daily_model_spend (
+    usage_date               DATE NOT NULL,
+    provider                 VARCHAR NOT NULL,
+    model                    VARCHAR NOT NULL,
+    requests                 BIGINT NOT NULL,
+    input_tokens             BIGINT NOT NULL,
+    cache_read_tokens        BIGINT NOT NULL,
+    cache_write_5m_tokens    BIGINT NOT NULL,
+    cache_write_1h_tokens    BIGINT NOT NULL,
+    output_tokens            BIGINT NOT NULL,
+    reasoning_tokens         BIGINT NOT NULL,
+    web_search_requests      BIGINT NOT NULL,
+    input_cost_usd           DECIMAL(38, 12) NOT NULL,
+    cache_read_cost_usd      DECIMAL(38, 12) NOT NULL,
+    cache_write_5m_cost_usd  DECIMAL(38, 12) NOT NULL,
+    cache_write_1h_cost_usd  DECIMAL(38, 12) NOT NULL,
+    output_cost_usd          DECIMAL(38, 12) NOT NULL,
+    web_search_cost_usd      DECIMAL(38, 12) NOT NULL,
+    list_cost_usd            DECIMAL(38, 12) NOT NULL,
+    cache_savings_usd        DECIMAL(38, 12) NOT NULL,
+    unpriced_requests        BIGINT NOT NULL
+);
+COMMENT ON TABLE marts.daily_model_spend IS 'Daily LLM spend per provider and model (UTC days, list prices).';
+COMMENT ON COLUMN marts.daily_model_spend.usage_date IS 'UTC day of the requests.';
+COMMENT ON COLUMN marts.daily_model_spend.provider IS 'openai, anthropic, google ...';
+COMMENT ON COLUMN marts.daily_model_spend.model IS 'Canonical model id from the pricing catalogue (raw id when unknown).';
+COMMENT ON COLUMN marts.daily_model_spend.requests IS 'Requests (one per logged response).';
+COMMENT ON COLUMN marts.daily_model_spend.input_tokens IS 'Uncached input tokens (cache reads and writes excluded).';
+COMMENT ON COLUMN marts.daily_model_spend.cache_read_tokens IS 'Input tokens read from the prompt cache.';
+COMMENT ON COLUMN marts.daily_model_spend.cache_write_5m_tokens IS 'Input tokens written to the cache with a 5-minute TTL.';
+COMMENT ON COLUMN marts.daily_model_spend.cache_write_1h_tokens IS 'Input tokens written to the cache with a 1-hour TTL.';
+COMMENT ON COLUMN marts.daily_model_spend.output_tokens IS 'Output tokens, reasoning included.';
+COMMENT ON COLUMN marts.daily_model_spend.reasoning_tokens IS 'Reasoning/thinking tokens (a subset of output_tokens).';
+COMMENT ON COLUMN marts.daily_model_spend.web_search_requests IS 'Server-side web-search calls.';
+COMMENT ON COLUMN marts.daily_model_spend.input_cost_usd IS 'List cost of uncached input, USD, priced requests only.';
+COMMENT ON COLUMN marts.daily_model_spend.cache_read_cost_usd IS 'List cost of cache reads, USD.';
+COMMENT ON COLUMN marts.daily_model_spend.cache_write_5m_cost_usd IS 'List cost of 5-minute cache writes, USD.';
+COMMENT ON COLUMN marts.daily_model_spend.cache_write_1h_cost_usd IS 'List cost of 1-hour cache writes, USD.';
+COMMENT ON COLUMN marts.daily_model_spend.output_cost_usd IS 'List cost of output tokens, USD.';
+COMMENT ON COLUMN marts.daily_model_spend.web_search_cost_usd IS 'List cost of web-search calls, USD.';
+COMMENT ON COLUMN marts.daily_model_spend.list_cost_usd IS 'Total list cost, USD, at the public catalogue rate in force at each request (priced requests only).';
+COMMENT ON COLUMN marts.daily_model_spend.cache_savings_usd IS 'What cache reads would have cost at the uncached input rate, minus what they cost, USD.';
+COMMENT ON COLUMN marts.daily_model_spend.unpriced_requests IS 'Requests with no price (unknown model, tier or unit): their cost is not in list_cost_usd.';

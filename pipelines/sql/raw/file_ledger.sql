@@ -1,0 +1,14 @@
+-- One row per landing file version loaded: a file whose sha256 is unchanged is skipped on the next run.
+CREATE TABLE IF NOT EXISTS raw.file_ledger (
+    source_file     VARCHAR PRIMARY KEY,
+    sha256          VARCHAR NOT NULL,
+    size_bytes      BIGINT NOT NULL,
+    compression     VARCHAR NOT NULL,
+    format          VARCHAR,
+    status          VARCHAR NOT NULL,   -- loaded | partial | rejected
+    rows_loaded     BIGINT NOT NULL,
+    rows_rejected   BIGINT NOT NULL,
+    min_usage_date  DATE,
+    max_usage_date  DATE,
+    loaded_at       TIMESTAMP NOT NULL
+);

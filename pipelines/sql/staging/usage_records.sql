@@ -1,0 +1,25 @@
+-- Canonical metering fields of every usable record, as read, before deduplication (see models/usage.py).
+CREATE TABLE IF NOT EXISTS staging.usage_records (
+    event_id               VARCHAR NOT NULL,
+    event_time             TIMESTAMP NOT NULL,
+    usage_date             DATE NOT NULL,
+    provider               VARCHAR NOT NULL,
+    platform               VARCHAR NOT NULL,
+    model_raw              VARCHAR NOT NULL,
+    project                VARCHAR,
+    api_key_id             VARCHAR,
+    user_id                VARCHAR,
+    service_tier           VARCHAR NOT NULL,
+    is_batch               BOOLEAN NOT NULL,
+    input_tokens           BIGINT NOT NULL,
+    cache_read_tokens      BIGINT NOT NULL,
+    cache_write_5m_tokens  BIGINT NOT NULL,
+    cache_write_1h_tokens  BIGINT NOT NULL,
+    output_tokens          BIGINT NOT NULL,
+    reasoning_tokens       BIGINT NOT NULL,
+    web_search_requests    BIGINT NOT NULL,
+    requests               BIGINT NOT NULL,
+    source_format          VARCHAR NOT NULL,
+    source_file            VARCHAR NOT NULL,
+    source_line            BIGINT NOT NULL
+);

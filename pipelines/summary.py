@@ -1,0 +1,77 @@
+"""The spend summary printed after a run: per model, cache savings, what is unpriced or rejected."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+
+def _money(value: Decimal | float | None) -> str:
+    return "-" if value is None else f"${value:,.2f}"
+
+
+def _tokens(value: int | None) -> str:
+    if not value:
+        return "0"
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= size:
+            return f"{value / size:.1f}{unit}"
+    return str(value)
+
+
+def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: Path) -> None:
+    span = conn.execute(
+        "SELECT min(usage_date), max(usage_date), count(DISTINCT usage_date), sum(requests), sum(list_cost_usd),"
+        " sum(cache_savings_usd), sum(unpriced_requests) FROM marts.daily_model_spend"
+    ).fetchone()
+    if not span or span[0] is None:
+        console.print("[yellow]No usage in the warehouse yet.[/]")
+        return
+    first, last, days, requests, cost, savings, unpriced = span
+    console.print(
+        f"\n[bold]Spend {first} .. {last}[/] ({days} days): [bold green]{_money(cost)}[/] list cost over "
+        f"{requests:,} requests; prompt caching saved [bold]{_money(savings)}[/]."
+    )
+    table = Table(title="Spend per model", show_lines=False)
+    table.add_column("provider/model", overflow="fold")
+    for name in ("requests", "input tok", "cached tok", "output tok", "list cost", "cache saved", "unpriced"):
+        table.add_column(name, justify="right")
+    rows = conn.execute(
+        "SELECT provider, model, sum(requests), sum(input_tokens + cache_write_5m_tokens + cache_write_1h_tokens),"
+        " sum(cache_read_tokens), sum(output_tokens), sum(list_cost_usd), sum(cache_savings_usd),"
+        " sum(unpriced_requests) FROM marts.daily_model_spend GROUP BY ALL ORDER BY 7 DESC, 3 DESC"
+    ).fetchall()
+    for provider, model, reqs, tokens_in, tokens_cached, tokens_out, list_cost, saved, unpriced_n in rows:
+        table.add_row(f"{provider}/{model}", f"{reqs:,}", _tokens(tokens_in), _tokens(tokens_cached),
+                      _tokens(tokens_out), _money(list_cost), _money(saved), f"[red]{unpriced_n:,}[/]" if unpriced_n else "0")
+    console.print(table)
+
+    projects = conn.execute(
+        "SELECT project, sum(list_cost_usd), sum(requests) FROM marts.daily_project_spend"
+        " GROUP BY ALL ORDER BY 2 DESC LIMIT 8"
+    ).fetchall()
+    console.print("[bold]By project:[/] " + "; ".join(f"{p} {_money(c)}" for p, c, _ in projects))
+
+    if unpriced:
+        missing = conn.execute(
+            "SELECT provider, model_raw, cost_status, sum(requests) FROM core.usage_priced"
+            " WHERE cost_status <> 'priced' GROUP BY ALL ORDER BY 4 DESC LIMIT 10"
+        ).fetchall()
+        console.print(f"[bold red]Unpriced:[/] {unpriced:,} requests have no price and are not in the totals:")
+        for provider, model_raw, status, n in missing:
+            console.print(f"  {provider}/{model_raw}: {n:,} requests ({status})")
+    rejects = conn.execute(
+        "SELECT count(*), count(DISTINCT source_file) FROM raw.rejects"
+    ).fetchone() or (0, 0)
+    if rejects[0]:
+        console.print(f"[bold yellow]Rejected:[/] {rejects[0]:,} lines in {rejects[1]} files, for example:")
+        for source_file, line, reason in conn.execute(
+            "SELECT source_file, source_line, reason FROM raw.rejects ORDER BY source_file, source_line LIMIT 5"
+        ).fetchall():
+            where = f"{source_file}:{line}" if line is not None else source_file
+            console.print(f"  {where}: {reason}")
+    console.print(f"\nWarehouse: [bold]{warehouse}[/]")
