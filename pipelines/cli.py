@@ -51,9 +51,8 @@ def _execute(settings: Settings, first: date | None, last: date | None) -> None:
         f"Ingested {outcome.files_loaded} new or changed files ({outcome.files_skipped} unchanged, skipped): "
         f"{outcome.rows_loaded:,} records, {outcome.rows_rejected:,} rejected lines."
     )
-    if outcome.first_day:
-        console.print(f"Rebuilt days {outcome.first_day} .. {outcome.last_day} in one Dagster run "
-                      f"({outcome.daily_run_id}).")
+    for (first, last), run_id in zip(outcome.blocks, outcome.daily_run_ids, strict=True):
+        console.print(f"Rebuilt days {first} .. {last} in one Dagster run ({run_id}).")
     for note in outcome.warnings:
         console.print(f"[yellow]warning:[/] {note}")
 

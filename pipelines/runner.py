@@ -24,12 +24,14 @@ class RunError(RuntimeError):
     """The run cannot start or did not succeed; the message is one line for the user."""
 
 
+MAX_GAP_DAYS = 7
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     ingest_run_id: str
-    daily_run_id: str | None
-    first_day: date | None
-    last_day: date | None
+    daily_run_ids: tuple[str, ...]
+    blocks: tuple[tuple[date, date], ...]
     files_loaded: int
     files_skipped: int
     rows_loaded: int
@@ -81,6 +83,31 @@ def _warnings(result: dg.ExecuteInProcessResult) -> list[str]:
     return notes
 
 
+def day_blocks(days: list[date], max_gap: int = MAX_GAP_DAYS) -> list[tuple[date, date]]:
+    """Group days into ranges, bridging gaps of up to `max_gap` empty days.
+
+    Every range becomes one Dagster run. Dagster records a materialisation per partition, so a run across a year
+    of empty days between two bursts of logs would cost minutes for nothing.
+    """
+    blocks: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if blocks and (day - blocks[-1][1]).days <= max_gap + 1:
+            blocks[-1] = (blocks[-1][0], day)
+        else:
+            blocks.append((day, day))
+    return blocks
+
+
+def _days_present(settings: Settings) -> list[date]:
+    """Days with staged records, plus days that hold events now (a changed file may have emptied one)."""
+    with connect(settings.warehouse, read_only=True) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT usage_date FROM staging.usage_records"
+            " UNION SELECT DISTINCT usage_date FROM core.usage_events"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
 def run_pipeline(settings: Settings, date_from: date | None = None, date_to: date | None = None) -> RunOutcome:
     preflight(settings)
     defs = build_definitions(settings)
@@ -92,27 +119,31 @@ def run_pipeline(settings: Settings, date_from: date | None = None, date_to: dat
             raise RunError(_failure(ingest))
         meta = ingest.asset_materializations_for_node("raw__usage_files")[0].metadata
 
-        with connect(settings.warehouse, read_only=True) as conn:
-            present = conn.execute("SELECT min(usage_date), max(usage_date) FROM staging.usage_records").fetchone()
-        first = date_from or (present[0] if present else None)
-        last = date_to or (present[1] if present else None)
-        daily_run_id = None
-        warnings: list[str] = []
-        if first is not None and last is not None:
+        present = _days_present(settings)
+        if date_from is not None or date_to is not None:
+            first = date_from or min(present, default=date_to)
+            last = date_to or max(present, default=date_from)
+            if first is None or last is None:
+                raise RunError("no usage in the warehouse to bound the range; give both --from and --to")
             if first > last:
                 raise RunError(f"--from {first} is after --to {last}")
+            blocks = [(first, last)]
+        else:
+            blocks = day_blocks(present)
+        run_ids: list[str] = []
+        warnings: list[str] = []
+        for first, last in blocks:
             daily = defs.resolve_job_def("daily_job").execute_in_process(
                 instance=instance, tags=range_tags(first, last), run_config=_QUIET, raise_on_error=False
             )
             if not daily.success:
                 raise RunError(_failure(daily))
-            daily_run_id = daily.run_id
+            run_ids.append(daily.run_id)
             warnings = _warnings(daily)
     return RunOutcome(
         ingest_run_id=ingest.run_id,
-        daily_run_id=daily_run_id,
-        first_day=first,
-        last_day=last,
+        daily_run_ids=tuple(run_ids),
+        blocks=tuple(blocks),
         files_loaded=int(meta["files_loaded"].value),
         files_skipped=int(meta["files_skipped"].value),
         rows_loaded=int(meta["rows_loaded"].value),

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import zstandard
 
 _GZIP = b"\x1f\x8b"
 _ZSTD = b"\x28\xb5\x2f\xfd"
+_BOM = b"\xef\xbb\xbf"
 _CHUNK = 1 << 20
 
 
@@ -39,21 +38,52 @@ def compression_of(path: Path) -> str:
     return "none"
 
 
-def _open(path: Path, compression: str) -> BinaryIO:
-    if compression == "gzip":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+def _zstd_chunks(path: Path) -> Iterator[bytes]:
+    """Decompress frame by frame; the stream reader would end quietly on a cut file, this raises instead."""
+    decompressor = zstandard.ZstdDecompressor()
+    frame = decompressor.decompressobj()
+    in_frame = False
+    with path.open("rb") as handle:
+        while block := handle.read(_CHUNK):
+            while block:
+                in_frame = True
+                out = frame.decompress(block)
+                if out:
+                    yield out
+                if frame.eof:
+                    block, frame, in_frame = frame.unused_data, decompressor.decompressobj(), False
+                else:
+                    block = b""
+    if in_frame:
+        raise zstandard.ZstdError("the file ends inside a zstd frame")
+
+
+def _split(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    rest = b""
+    for chunk in chunks:
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        yield rest
+
+
+def _raw_lines(path: Path, compression: str) -> Iterator[bytes]:
     if compression == "zstd":
-        reader = zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True)
-        return io.BufferedReader(reader, _CHUNK)  # type: ignore[arg-type]
-    return path.open("rb")
+        yield from _split(_zstd_chunks(path))
+        return
+    opener = gzip.open if compression == "gzip" else open
+    with opener(path, "rb") as handle:
+        yield from handle
 
 
 def read_lines(path: Path, compression: str) -> Iterator[tuple[int, bytes]]:
     """Yield (1-based line number, raw line without newline); raise TruncatedFile on a broken stream."""
     number = 0
     try:
-        with _open(path, compression) as handle:
-            for number, line in enumerate(handle, start=1):
-                yield number, line.rstrip(b"\r\n")
-    except (EOFError, zlib.error, gzip.BadGzipFile, zstandard.ZstdError, OSError) as exc:
+        for number, line in enumerate(_raw_lines(path, compression), start=1):
+            if number == 1 and line.startswith(_BOM):
+                line = line[len(_BOM) :]
+            yield number, line.rstrip(b"\r\n")
+    except (EOFError, zlib.error, gzip.BadGzipFile, zstandard.ZstdError) as exc:
         raise TruncatedFile(f"{compression} stream is truncated or corrupt after line {number}: {exc}") from exc

@@ -137,7 +137,7 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped:
         "provider_time": None,
         "model_raw": _model(resp, "model"),
         "service_tier": _tier(raw_tier, _ANTHROPIC_TIERS, "usage.service_tier"),
-        "is_batch": raw_tier == "batch",
+        "is_batch": raw_tier is not None and raw_tier.lower() == "batch",
         "input_tokens": uncached,
         "cache_read_tokens": read,
         "cache_write_5m_tokens": write_5m,
@@ -167,9 +167,12 @@ def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
     candidates = field("candidatesTokenCount", "candidates_token_count")
     thoughts = field("thoughtsTokenCount", "thoughts_token_count")
     if cached > prompt:
+        prompt_name, cached_name = (
+            ("promptTokenCount", "cachedContentTokenCount") if camel
+            else ("prompt_token_count", "cached_content_token_count")
+        )
         raise RecordError(
-            f"negative token count in input: {base}.promptTokenCount ({prompt}) is less than"
-            f" cachedContentTokenCount ({cached})"
+            f"negative token count in input: {base}.{prompt_name} ({prompt}) is less than {cached_name} ({cached})"
         )
     traffic = text(usage, "trafficType" if camel else "traffic_type")
     created = resp.get("createTime", resp.get("create_time"))
@@ -199,6 +202,7 @@ GEMINI: Shape = ("gemini_generate_content", "google", gemini_generate_content)
 
 def detect_shape(resp: dict[str, Any], provider_hint: str | None = None) -> Shape | None:
     """Recognise a response object by its own keys, not by the file it came from."""
+    provider_hint = provider_hint.lower() if provider_hint else None
     if "usageMetadata" in resp or "usage_metadata" in resp or "modelVersion" in resp:
         return GEMINI
     kind = resp.get("object")
