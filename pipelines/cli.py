@@ -20,7 +20,7 @@ console = Console()
 if not console.is_terminal:
     # Piped or logged output gets room for the spend table instead of rich's 80-column default.
     console = Console(width=130)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def _quiet_dagster() -> None:

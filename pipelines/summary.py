@@ -47,7 +47,8 @@ def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: 
     ).fetchall()
     for provider, model, reqs, tokens_in, tokens_cached, tokens_out, list_cost, saved, unpriced_n in rows:
         table.add_row(f"{provider}/{model}", f"{reqs:,}", _tokens(tokens_in), _tokens(tokens_cached),
-                      _tokens(tokens_out), _money(list_cost), _money(saved), f"[red]{unpriced_n:,}[/]" if unpriced_n else "0")
+                      _tokens(tokens_out), _money(list_cost), _money(saved),
+                      f"[red]{unpriced_n:,}[/]" if unpriced_n else "0")
     console.print(table)
 
     projects = conn.execute(

@@ -30,7 +30,8 @@ def chat(rid: str, created: int, model: str, prompt: int, cached: int, completio
 def responses(rid: str, created: float, model: str, prompt: int, cached: int, output: int, reasoning: int = 0,
               tier: str = "default") -> dict[str, Any]:
     return {"id": rid, "object": "response", "created_at": created, "model": model, "service_tier": tier,
-            "usage": {"input_tokens": prompt, "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
+            "usage": {"input_tokens": prompt,
+                      "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
                       "output_tokens": output, "output_tokens_details": {"reasoning_tokens": reasoning}}}
 
 
@@ -177,7 +178,9 @@ def test_models_resolve_to_canonical_ids_and_rows_carry_the_catalogue_version(
 
 def test_marts_add_up_and_count_unpriced_requests(settings: Settings) -> None:
     total = sum((cost for _, cost in EXPECTED.values() if cost is not None), D(0))
-    (mart_total, unpriced), = read(settings, "SELECT sum(list_cost_usd), sum(unpriced_requests) FROM marts.daily_model_spend")
+    (mart_total, unpriced), = read(
+        settings, "SELECT sum(list_cost_usd), sum(unpriced_requests) FROM marts.daily_model_spend"
+    )
     assert mart_total == total
     assert unpriced == 2
     (project_total,), = read(settings, "SELECT sum(list_cost_usd) FROM marts.daily_project_spend")
