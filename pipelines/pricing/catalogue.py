@@ -62,9 +62,9 @@ def load_provider_file(path: Path) -> ProviderCatalogue:
     try:
         catalogue = ProviderCatalogue.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise CatalogueError(f"{path}: {_describe(first['loc'], raw)}: {first['msg']}{more}") from exc
+        problems = [f"{_describe(error['loc'], raw)}: {error['msg']}" for error in exc.errors()[:3]]
+        more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+        raise CatalogueError(f"{path}: {'; '.join(problems)}{more}") from exc
     if catalogue.provider != path.stem:
         raise CatalogueError(f"{path}: provider `{catalogue.provider}` must match the file name `{path.stem}`")
     return catalogue
