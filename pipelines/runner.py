@@ -16,8 +16,8 @@ from pipelines.pricing.catalogue import load_catalogue
 from pipelines.settings import Settings, bundled_dagster_yaml
 from pipelines.warehouse import connect, ensure_schema
 
-# The CLI reports in its own words; every event still lands in the run history for the UI.
-_QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The console shows the assets' own progress and warnings; Dagster's DEBUG event stream stays in the run history.
+_CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 class RunError(RuntimeError):
@@ -113,7 +113,7 @@ def run_pipeline(settings: Settings, date_from: date | None = None, date_to: dat
     defs = build_definitions(settings)
     with dg.DagsterInstance.from_config(str(dagster_home(settings))) as instance:
         ingest = defs.resolve_job_def("ingest_job").execute_in_process(
-            instance=instance, run_config=_QUIET, raise_on_error=False
+            instance=instance, run_config=_CONSOLE, raise_on_error=False
         )
         if not ingest.success:
             raise RunError(_failure(ingest))
@@ -134,7 +134,7 @@ def run_pipeline(settings: Settings, date_from: date | None = None, date_to: dat
         warnings: list[str] = []
         for first, last in blocks:
             daily = defs.resolve_job_def("daily_job").execute_in_process(
-                instance=instance, tags=range_tags(first, last), run_config=_QUIET, raise_on_error=False
+                instance=instance, tags=range_tags(first, last), run_config=_CONSOLE, raise_on_error=False
             )
             if not daily.success:
                 raise RunError(_failure(daily))

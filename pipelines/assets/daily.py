@@ -1,7 +1,7 @@
 """The daily-partitioned tables: events, priced events and the spend marts. A run covers a range of days at once."""
 
 
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 
@@ -12,6 +12,8 @@ from pipelines.pricing.store import resolve_models
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.warehouse import rebuild_days
 
+# The schedule runs at 02:00 UTC; a mart older than a day and a half means a run was missed.
+_FRESH = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=36))
 _DAILY = {
     "partitions_def": daily_partitions,
     "backfill_policy": dg.BackfillPolicy.single_run(),
@@ -45,6 +47,7 @@ def usage_events(
         if unknown:
             context.log.warning(f"models not in the catalogue (flagged unpriced): {', '.join(unknown)}")
         rows = rebuild_days(conn, "core.usage_events", first, last)
+    context.log.info(f"core.usage_events {first} .. {last}: {rows:,} events")
     return dg.MaterializeResult(metadata={"dagster/row_count": rows, "days": f"{first} .. {last}"})
 
 
@@ -55,10 +58,12 @@ def usage_priced(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     with warehouse.connection() as conn:
         version = _current_catalogue_version(conn)
         rows = rebuild_days(conn, "core.usage_priced", first, last, {"catalogue_version": version})
+    context.log.info(f"core.usage_priced {first} .. {last}: {rows:,} events priced with catalogue {version}")
     return dg.MaterializeResult(metadata={"dagster/row_count": rows, "catalogue_version": version})
 
 
-@dg.asset(key=["marts", "daily_model_spend"], group_name="marts", deps=[usage_priced], **_DAILY,
+@dg.asset(key=["marts", "daily_model_spend"], group_name="marts", deps=[usage_priced], freshness_policy=_FRESH,
+          **_DAILY,
           description="Daily spend per provider and model.")
 def daily_model_spend(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     first, last = day_range(context)
@@ -67,7 +72,8 @@ def daily_model_spend(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     return dg.MaterializeResult(metadata={"dagster/row_count": rows})
 
 
-@dg.asset(key=["marts", "daily_project_spend"], group_name="marts", deps=[usage_priced], **_DAILY,
+@dg.asset(key=["marts", "daily_project_spend"], group_name="marts", deps=[usage_priced], freshness_policy=_FRESH,
+          **_DAILY,
           description="Daily spend per provider, project, API key and model.")
 def daily_project_spend(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     first, last = day_range(context)
