@@ -41,26 +41,27 @@ def _model(obj: dict[str, Any], *paths: str) -> str:
     raise RecordError(f"missing field {paths[0]}")
 
 
-def openai_chat(resp: dict[str, Any]) -> Mapped:
+def _openai(resp: dict[str, Any], spelling: tuple[str, str, str, str, str], missing_usage: str) -> Mapped:
+    """Chat Completions and Responses differ only in names: (input, input details, output, output details, time)."""
+    input_key, input_details, output_key, output_details, time_key = spelling
     usage = resp.get("usage")
     if not isinstance(usage, dict):
-        raise RecordError("missing field usage (streaming chunk without usage, or an error response)")
-    prompt = count(usage, "prompt_tokens", required=True, label="usage.prompt_tokens")
-    cached = count(usage, "prompt_tokens_details.cached_tokens", label="usage.prompt_tokens_details.cached_tokens")
-    written = count(usage, "prompt_tokens_details.cache_write_tokens",
-                    label="usage.prompt_tokens_details.cache_write_tokens")
-    uncached = prompt - cached - written
+        raise RecordError(f"missing field usage ({missing_usage})")
+    total_in = count(usage, input_key, required=True, label=f"usage.{input_key}")
+    cached = count(usage, f"{input_details}.cached_tokens", label=f"usage.{input_details}.cached_tokens")
+    written = count(usage, f"{input_details}.cache_write_tokens", label=f"usage.{input_details}.cache_write_tokens")
+    uncached = total_in - cached - written
     if uncached < 0:
         raise RecordError(
-            f"negative token count in input: usage.prompt_tokens ({prompt}) is less than cached ({cached})"
+            f"negative token count in input: usage.{input_key} ({total_in}) is less than cached ({cached})"
             f" plus cache-write ({written}) tokens"
         )
-    output = count(usage, "completion_tokens", required=True, label="usage.completion_tokens")
-    reasoning = count(usage, "completion_tokens_details.reasoning_tokens",
-                      label="usage.completion_tokens_details.reasoning_tokens")
+    output = count(usage, output_key, required=True, label=f"usage.{output_key}")
+    reasoning = count(usage, f"{output_details}.reasoning_tokens", label=f"usage.{output_details}.reasoning_tokens")
+    created = resp.get(time_key)
     return {
         "response_id": text(resp, "id"),
-        "provider_time": timestamp(resp["created"], "created") if resp.get("created") is not None else None,
+        "provider_time": timestamp(created, time_key) if created is not None else None,
         "model_raw": _model(resp, "model"),
         "service_tier": _tier(text(resp, "service_tier"), _OPENAI_TIERS, "service_tier"),
         "input_tokens": uncached,
@@ -74,37 +75,20 @@ def openai_chat(resp: dict[str, Any]) -> Mapped:
     }
 
 
+def openai_chat(resp: dict[str, Any]) -> Mapped:
+    return _openai(
+        resp,
+        ("prompt_tokens", "prompt_tokens_details", "completion_tokens", "completion_tokens_details", "created"),
+        "streaming chunk without usage, or an error response",
+    )
+
+
 def openai_responses(resp: dict[str, Any]) -> Mapped:
-    usage = resp.get("usage")
-    if not isinstance(usage, dict):
-        raise RecordError("missing field usage (the response did not complete)")
-    total_in = count(usage, "input_tokens", required=True, label="usage.input_tokens")
-    cached = count(usage, "input_tokens_details.cached_tokens", label="usage.input_tokens_details.cached_tokens")
-    written = count(usage, "input_tokens_details.cache_write_tokens",
-                    label="usage.input_tokens_details.cache_write_tokens")
-    uncached = total_in - cached - written
-    if uncached < 0:
-        raise RecordError(
-            f"negative token count in input: usage.input_tokens ({total_in}) is less than cached ({cached})"
-            f" plus cache-write ({written}) tokens"
-        )
-    output = count(usage, "output_tokens", required=True, label="usage.output_tokens")
-    reasoning = count(usage, "output_tokens_details.reasoning_tokens",
-                      label="usage.output_tokens_details.reasoning_tokens")
-    created = resp.get("created_at")
-    return {
-        "response_id": text(resp, "id"),
-        "provider_time": timestamp(created, "created_at") if created is not None else None,
-        "model_raw": _model(resp, "model"),
-        "service_tier": _tier(text(resp, "service_tier"), _OPENAI_TIERS, "service_tier"),
-        "input_tokens": uncached,
-        "cache_read_tokens": cached,
-        "cache_write_5m_tokens": written,
-        "cache_write_1h_tokens": 0,
-        "output_tokens": output,
-        "reasoning_tokens": min(reasoning, output),
-        "web_search_requests": 0,
-    }
+    return _openai(
+        resp,
+        ("input_tokens", "input_tokens_details", "output_tokens", "output_tokens_details", "created_at"),
+        "the response did not complete",
+    )
 
 
 def anthropic_message(resp: dict[str, Any]) -> Mapped:
