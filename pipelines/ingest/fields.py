@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -15,9 +16,14 @@ class RecordError(ValueError):
     """A record that cannot be used; the message is the reject reason."""
 
 
+@lru_cache(maxsize=256)
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
 def get_path(obj: dict[str, Any], path: str) -> Any:
     node: Any = obj
-    for part in path.split("."):
+    for part in _parts(path):
         if not isinstance(node, dict):
             return None
         node = node.get(part)
@@ -26,7 +32,9 @@ def get_path(obj: dict[str, Any], path: str) -> Any:
 
 def count(obj: dict[str, Any], path: str, *, required: bool = False, label: str | None = None) -> int:
     """A token or call count: a non-negative JSON integer. Missing or null is 0 unless required."""
-    value = get_path(obj, path)
+    value = get_path(obj, path) if "." in path else obj.get(path)
+    if type(value) is int and value >= 0:  # the common case, checked first: this runs for every token field
+        return value
     name = label or path
     if value is None:
         if required:
@@ -43,9 +51,9 @@ def count(obj: dict[str, Any], path: str, *, required: bool = False, label: str 
 
 
 def text(obj: dict[str, Any], path: str) -> str | None:
-    value = get_path(obj, path)
-    if value is None:
-        return None
+    value = get_path(obj, path) if "." in path else obj.get(path)
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value)
     raise RecordError(f"field {path} is not a string: {type(value).__name__}")
@@ -59,8 +67,17 @@ def timestamp(value: Any, field: str) -> datetime:
         if isinstance(value, (int, float)):
             moment = datetime.fromtimestamp(value, tz=UTC).replace(tzinfo=None)
         elif isinstance(value, str):
-            parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()))
-            moment = parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                # Vertex writes nanoseconds; Python reads at most microseconds.
+                parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()))
+            if parsed.tzinfo is None:
+                moment = parsed
+            elif parsed.tzinfo is UTC:
+                moment = parsed.replace(tzinfo=None)
+            else:
+                moment = parsed.astimezone(UTC).replace(tzinfo=None)
         else:
             raise RecordError(f"field {field} is not a timestamp: {value!r}"[:200])
     except (ValueError, OverflowError, OSError) as exc:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -14,6 +18,7 @@ from pipelines.ingest.files import compression_of, sha256_of
 from pipelines.ingest.parse import FileResult, parse_file
 
 Progress = Callable[[str, int, int], None]
+PARALLEL_MIN_BYTES = 16 << 20
 
 
 @dataclass
@@ -45,17 +50,32 @@ def _previous_dates(conn: duckdb.DuckDBPyConnection, source_file: str) -> set[da
     return {row[0] for row in rows}
 
 
-def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str) -> tuple[FileResult, set[date]]:
-    """Replace everything a previous version of `path` loaded with what it holds now, in one transaction."""
-    source_file = str(path)
-    result = FileResult(source_file=source_file)
+def parse_whole(path: Path, sha: str) -> tuple[FileResult, list[pa.Table], str]:
+    """Parse a file completely; runs in a worker process when several files load at once."""
+    result = FileResult(source_file=str(path))
     compression = compression_of(path)
+    return result, list(parse_file(path, compression, sha, result)), compression
+
+
+def store_file(
+    conn: duckdb.DuckDBPyConnection,
+    path: Path,
+    sha: str,
+    compression: str,
+    result: FileResult,
+    batches: Iterable[pa.Table],
+) -> set[date]:
+    """Replace everything a previous version of `path` loaded with `batches`, in one transaction.
+
+    `batches` may be a generator that fills `result` as it is consumed; returns the days the old version held.
+    """
+    source_file = str(path)
     conn.execute("BEGIN TRANSACTION")
     try:
         replaced = _previous_dates(conn, source_file)
         conn.execute("DELETE FROM staging.usage_records WHERE source_file = ?", [source_file])
         conn.execute("DELETE FROM raw.rejects WHERE source_file = ?", [source_file])
-        for batch in parse_file(path, compression, sha, result):
+        for batch in batches:
             conn.register("staging_batch", batch)
             conn.execute("INSERT INTO staging.usage_records SELECT * FROM staging_batch")
             conn.unregister("staging_batch")
@@ -82,25 +102,58 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str) -> tuple[Fi
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return result, replaced
+    return replaced
+
+
+def _worker_count(pending: list[tuple[Path, str]]) -> int:
+    """Parsing is pure Python, so several large files go to several processes; small loads stay in this one."""
+    configured = os.environ.get("METERLINE_INGEST_WORKERS")
+    workers = int(configured) if configured else (os.cpu_count() or 1)
+    if len(pending) < 2 or sum(path.stat().st_size for path, _ in pending) < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(workers, len(pending)))
 
 
 def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, progress: Progress | None = None) -> IngestReport:
     """Load every file under `landing` whose content is new; return what was loaded and which days it touched."""
     known = dict(conn.execute("SELECT source_file, sha256 FROM raw.file_ledger").fetchall())
     report = IngestReport()
-    files = discover(landing)
-    for index, path in enumerate(files, start=1):
+    pending: list[tuple[Path, str]] = []
+    for path in discover(landing):
         report.files_seen += 1
-        if progress is not None:
-            progress(str(path), index, len(files))
         sha = sha256_of(path)
         if known.get(str(path)) == sha:
             report.files_skipped += 1
-            continue
-        result, replaced = load_file(conn, path, sha)
+        else:
+            pending.append((path, sha))
+
+    total = len(pending)
+
+    def record(path: Path, result: FileResult, replaced: set[date]) -> None:
         report.files_loaded += 1
         report.rows_loaded += result.rows
         report.rows_rejected += len(result.rejects)
         report.dates |= result.dates | replaced
+        if progress is not None:
+            progress(str(path), report.files_loaded, total)
+
+    workers = _worker_count(pending)
+    if workers > 1:
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                futures = {pool.submit(parse_whole, path, sha): (path, sha) for path, sha in pending}
+                for future in as_completed(futures):
+                    path, sha = futures[future]
+                    result, batches, compression = future.result()
+                    record(path, result, store_file(conn, path, sha, compression, result, batches))
+                    pending.remove((path, sha))
+        except BrokenProcessPool:
+            # Worker processes can die (memory, or a host script without a __main__ guard); what they did not
+            # finish is parsed here instead, so the load still completes.
+            pass
+    for path, sha in pending:
+        result = FileResult(source_file=str(path))
+        compression = compression_of(path)
+        replaced = store_file(conn, path, sha, compression, result, parse_file(path, compression, sha, result))
+        record(path, result, replaced)
     return report

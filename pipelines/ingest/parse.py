@@ -53,8 +53,6 @@ STAGING_SCHEMA = pa.schema(
 )
 assert tuple(STAGING_SCHEMA.names) == STAGING_COLUMNS, "staging schema drifted from models.usage.UsageRecord"
 
-_TOKEN_FIELDS = ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
-                 "output_tokens", "reasoning_tokens", "web_search_requests")
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,8 @@ def _sniff(lines: list[tuple[int, bytes]]) -> str | None:
             " or a meterline envelope")
 
 
-def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[dict[str, Any], str]:
+def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[tuple[Any, ...], str]:
+    """One record as a staging row, in STAGING_COLUMNS order."""
     if not isinstance(obj, dict):
         raise RecordError(f"record is a JSON {type(obj).__name__}, not an object")
     resp, envelope = _unwrap(obj)
@@ -130,32 +129,37 @@ def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[dic
         raise RecordError(f"envelope provider {hint!r} does not match a {source_format} response")
     mapped = mapper(resp)
     envelope_time = None
-    if envelope is not None and envelope.get("timestamp") is not None:
+    if mapped["provider_time"] is None and envelope is not None and envelope.get("timestamp") is not None:
         envelope_time = timestamp(envelope["timestamp"], "timestamp")
     moment = event_time(mapped, envelope_time, source_format)
     batch_flag = envelope.get("batch") if envelope else None
     if batch_flag is not None and not isinstance(batch_flag, bool):
         raise RecordError(f"envelope field batch is not true/false: {batch_flag!r}"[:200])
     response_id = mapped["response_id"]
-    event_id = f"{provider}:{response_id}" if response_id else f"{provider}:{file_key}:{line}"
-    row = {
-        "event_id": event_id,
-        "event_time": moment,
-        "usage_date": moment.date(),
-        "provider": provider,
-        "platform": (text(envelope, "platform") if envelope else None) or mapped.get("platform", "direct"),
-        "model_raw": mapped["model_raw"],
-        "project": text(envelope, "project") if envelope else None,
-        "api_key_id": text(envelope, "api_key_id") if envelope else None,
-        "user_id": text(envelope, "user_id") if envelope else None,
-        "service_tier": mapped["service_tier"],
-        "is_batch": bool(batch_flag) or mapped.get("is_batch", False),
-        **{name: mapped[name] for name in _TOKEN_FIELDS},
-        "requests": 1,
-        "source_format": source_format,
-        "source_file": source_file,
-        "source_line": line,
-    }
+    row = (
+        f"{provider}:{response_id}" if response_id else f"{provider}:{file_key}:{line}",
+        moment,
+        moment.date(),
+        provider,
+        (text(envelope, "platform") if envelope else None) or mapped.get("platform", "direct"),
+        mapped["model_raw"],
+        text(envelope, "project") if envelope else None,
+        text(envelope, "api_key_id") if envelope else None,
+        text(envelope, "user_id") if envelope else None,
+        mapped["service_tier"],
+        bool(batch_flag) or mapped.get("is_batch", False),
+        mapped["input_tokens"],
+        mapped["cache_read_tokens"],
+        mapped["cache_write_5m_tokens"],
+        mapped["cache_write_1h_tokens"],
+        mapped["output_tokens"],
+        mapped["reasoning_tokens"],
+        mapped["web_search_requests"],
+        1,
+        source_format,
+        source_file,
+        line,
+    )
     return row, source_format
 
 
@@ -176,9 +180,7 @@ def parse_file(path: Path, compression: str, file_sha: str, result: FileResult) 
         result.recognised = False
         result.reject(None, problem)
         return
-    columns: dict[str, list[Any]] = {name: [] for name in STAGING_COLUMNS}
-    appenders = [(name, columns[name].append) for name in STAGING_COLUMNS]
-    pending = 0
+    rows: list[tuple[Any, ...]] = []
     try:
         for line, raw in chain(head, lines):
             if not raw.strip():
@@ -191,25 +193,23 @@ def parse_file(path: Path, compression: str, file_sha: str, result: FileResult) 
             except RecordError as exc:
                 result.reject(line, str(exc))
                 continue
-            for name, append in appenders:
-                append(row[name])
+            rows.append(row)
             result.formats.add(source_format)
-            pending += 1
-            if pending >= BATCH_ROWS:
-                yield _flush(columns, result)
-                pending = 0
+            if len(rows) >= BATCH_ROWS:
+                yield _flush(rows, result)
+                rows = []
     except TruncatedFile as exc:
         result.reject(None, str(exc))
-    if pending:
-        yield _flush(columns, result)
+    if rows:
+        yield _flush(rows, result)
 
 
-def _flush(columns: dict[str, list[Any]], result: FileResult) -> pa.Table:
-    table = pa.table({name: pa.array(values, type=STAGING_SCHEMA.field(name).type)
-                      for name, values in columns.items()}, schema=STAGING_SCHEMA)
+def _flush(rows: list[tuple[Any, ...]], result: FileResult) -> pa.Table:
+    columns = list(zip(*rows, strict=True))
+    table = pa.table(
+        [pa.array(values, type=field.type) for values, field in zip(columns, STAGING_SCHEMA, strict=True)],
+        schema=STAGING_SCHEMA,
+    )
     result.rows += table.num_rows
-    result.dates.update(set(columns["usage_date"]))
-    for values in columns.values():
-        values.clear()
+    result.dates.update(columns[2])
     return table
-
