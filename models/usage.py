@@ -14,15 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 ServiceTier = Literal["standard", "priority", "flex", "scale"]
 
-TOKEN_CLASSES: tuple[str, ...] = (
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-)
-
-
 class UsageRecord(BaseModel):
     """What staging keeps of one provider record: metering fields only, never message text."""
 

@@ -76,9 +76,10 @@ def build_landing_sensor(landing: str) -> dg.SensorDefinition:
     return landing_sensor
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[ingest_job],
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[ingest_job, metering_job],
                       request_job=daily_job, default_status=dg.DefaultSensorStatus.RUNNING,
-                      description="After an ingest run, rebuilds exactly the days its files touched, as one run.")
+                      description="After a run that ingested files, rebuilds the days they touched that the run "
+                      "itself did not rebuild, as one run.")
 def rebuild_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
     records = context.instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=usage_files.key, storage_ids=None), limit=50
@@ -91,9 +92,12 @@ def rebuild_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest | 
         first = metadata.get("first_affected_day")
         last = metadata.get("last_affected_day")
         if first is None or last is None or not first.value:
-            return dg.SkipReason("the ingest run loaded no new rows")
-        return dg.RunRequest(
-            run_key=f"rebuild-{context.dagster_run.run_id}",
-            tags=range_tags(date.fromisoformat(str(first.value)), date.fromisoformat(str(last.value))),
-        )
+            return dg.SkipReason("the run loaded no new rows")
+        touched = (date.fromisoformat(str(first.value)), date.fromisoformat(str(last.value)))
+        tags = context.dagster_run.tags
+        if RANGE_START in tags and RANGE_END in tags:
+            built = (date.fromisoformat(tags[RANGE_START]), date.fromisoformat(tags[RANGE_END]))
+            if built[0] <= touched[0] and touched[1] <= built[1]:
+                return dg.SkipReason(f"the run already rebuilt {touched[0]} .. {touched[1]}")
+        return dg.RunRequest(run_key=f"rebuild-{context.dagster_run.run_id}", tags=range_tags(*touched))
     return dg.SkipReason("no usage_files materialisation in that run")

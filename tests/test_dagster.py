@@ -130,6 +130,28 @@ def test_after_an_ingest_run_the_touched_days_are_rebuilt_in_one_run(settings: S
         assert isinstance(rebuild_after_ingest(context), dg.SkipReason)
 
 
+def test_a_scheduled_run_that_rebuilt_the_touched_days_asks_for_nothing_more(settings: Settings) -> None:
+    _landing(settings)
+    defs = build_definitions(settings)
+    with dg.instance_for_test() as instance:
+        covering = defs.resolve_job_def("metering_job").execute_in_process(
+            instance=instance, tags={RANGE_START: "2026-03-09", RANGE_END: "2026-03-11"})
+        context = dg.build_run_status_sensor_context(
+            sensor_name="rebuild_after_ingest", dagster_instance=instance, dagster_run=covering.dagster_run,
+            dagster_event=covering.get_run_success_event())
+        assert isinstance(rebuild_after_ingest(context), dg.SkipReason)
+        write_jsonl(settings.landing / "late.jsonl",
+                    [envelope("2026-02-01T08:00:00Z", _message("msg_late"), provider="anthropic")])
+        narrow = defs.resolve_job_def("metering_job").execute_in_process(
+            instance=instance, tags={RANGE_START: "2026-03-10", RANGE_END: "2026-03-11"})
+        context = dg.build_run_status_sensor_context(
+            sensor_name="rebuild_after_ingest", dagster_instance=instance, dagster_run=narrow.dagster_run,
+            dagster_event=narrow.get_run_success_event())
+        request = rebuild_after_ingest(context)
+        assert isinstance(request, dg.RunRequest)
+        assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2026-02-01", "2026-02-01")
+
+
 def test_dagster_yaml_limits_runs_and_writers_to_one(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[1]
     (tmp_path / "dagster.yaml").write_text((repo / "dagster.yaml").read_text())

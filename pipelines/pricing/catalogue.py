@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from models.pricing import ModelEntry, ProviderCatalogue
+from models.pricing import ProviderCatalogue
 
 
 class CatalogueError(ValueError):
@@ -21,12 +21,6 @@ class Catalogue:
     providers: dict[str, ProviderCatalogue]
     version: str
     directory: Path
-
-    def model(self, provider: str, model_id: str) -> ModelEntry | None:
-        catalogue = self.providers.get(provider)
-        if catalogue is None:
-            return None
-        return next((m for m in catalogue.models if m.id == model_id), None)
 
 
 def _describe(loc: tuple[int | str, ...], raw: object) -> str:
