@@ -112,10 +112,10 @@ def demo(directory: str, days: int, end: str | None) -> None:
         "\n[bold]Next:[/]\n"
         f"  query it:   duckdb -readonly {warehouse} "
         "\"FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10\"\n"
-        f"              or, without the duckdb CLI: .venv/bin/python -c \"import duckdb; print(duckdb.connect("
+        f"              or, without the duckdb CLI: {sys.executable} -c \"import duckdb; print(duckdb.connect("
         f"'{warehouse}', read_only=True).sql('FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10'))\"\n"
         f"  Dagster UI: DAGSTER_HOME={home} METERLINE_LANDING={landing} METERLINE_WAREHOUSE={warehouse} "
-        ".venv/bin/dagster dev   (then open http://127.0.0.1:3000)\n"
+        f"{Path(sys.executable).parent / 'dagster'} dev   (then open http://127.0.0.1:3000)\n"
         f"  your logs:  meterline run --landing DIR --warehouse FILE",
         soft_wrap=True,
     )
