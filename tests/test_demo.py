@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 from datetime import date
@@ -50,3 +51,12 @@ def test_demo_runs_end_to_end_and_says_where_everything_is(tmp_path: Path) -> No
         assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
     finally:
         instance.dispose()
+
+
+def test_generator_copes_with_tiny_volumes(tmp_path: Path) -> None:
+    files = generate(tmp_path, date(2026, 11, 27), days=2, scale=0.01)
+    lines = sum(len((gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()).splitlines())
+                for p in files.files)
+    # every request, the three malformed lines, and the duplicate when an Anthropic record exists to copy
+    assert files.malformed_lines == 3
+    assert lines - files.requests - files.malformed_lines in (0, 1)

@@ -241,13 +241,16 @@ def generate(landing: Path, last_day: date, days: int = 90, seed: int = 7, scale
     anthropic_files = sorted(p for p in buckets if p.parent.name == "anthropic")
     if anthropic_files:
         target = buckets[anthropic_files[-1]]
-        # The same response logged twice (a retrying logger): it must count once.
-        target.append(target[len(target) // 2])
+        if target:
+            # The same response logged twice (a retrying logger): it must count once.
+            target.append(target[len(target) // 2])
         bad = _malformed(rng)
         for offset, line in enumerate(bad):
             target.insert(len(target) // (offset + 2), line)
         result.malformed_lines += len(bad)
     for path, lines in sorted(buckets.items()):
+        if not lines:
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = b"\n".join(lines) + b"\n"
         if path.suffix == ".gz":
