@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 _EARLIEST = datetime(2020, 1, 1)  # the daily partitions start here
 _LATEST = datetime(2100, 1, 1)
+_EPOCH = datetime(1970, 1, 1)
 
 
 class RecordError(ValueError):
@@ -30,12 +31,15 @@ def get_path(obj: dict[str, Any], path: str) -> Any:
     return node
 
 
-def count(obj: dict[str, Any], path: str, *, required: bool = False, label: str | None = None) -> int:
-    """A token or call count: a non-negative JSON integer. Missing or null is 0 unless required."""
+def count(obj: dict[str, Any], path: str, *, required: bool = False, prefix: str = "usage.") -> int:
+    """A token or call count: a non-negative JSON integer. Missing or null is 0 unless required.
+
+    Errors name the field as `prefix` + `path`, built only when there is an error: this runs for every count.
+    """
     value = get_path(obj, path) if "." in path else obj.get(path)
-    if type(value) is int and value >= 0:  # the common case, checked first: this runs for every token field
+    if type(value) is int and value >= 0:
         return value
-    name = label or path
+    name = prefix + path
     if value is None:
         if required:
             raise RecordError(f"missing field {name}")
@@ -65,8 +69,16 @@ def timestamp(value: Any, field: str) -> datetime:
         raise RecordError(f"missing field {field}")
     try:
         if isinstance(value, (int, float)):
-            moment = datetime.fromtimestamp(value, tz=UTC).replace(tzinfo=None)
+            moment = _EPOCH + timedelta(seconds=value)
         elif isinstance(value, str):
+            if value.endswith("Z"):
+                # The common spelling, read straight as naive UTC.
+                try:
+                    moment = datetime.fromisoformat(value[:-1])
+                except ValueError:
+                    moment = None
+                if moment is not None and moment.tzinfo is None:
+                    return _in_range(moment, value, field)
             try:
                 parsed = datetime.fromisoformat(value)
             except ValueError:
@@ -82,6 +94,10 @@ def timestamp(value: Any, field: str) -> datetime:
             raise RecordError(f"field {field} is not a timestamp: {value!r}"[:200])
     except (ValueError, OverflowError, OSError) as exc:
         raise RecordError(f"field {field} is not a timestamp: {value!r}"[:200]) from exc
+    return _in_range(moment, value, field)
+
+
+def _in_range(moment: datetime, value: Any, field: str) -> datetime:
     if not _EARLIEST <= moment < _LATEST:
         raise RecordError(
             f"field {field} is out of range ({value!r}); expected 2020 or later, in unix seconds, not milliseconds"

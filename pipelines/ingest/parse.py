@@ -114,6 +114,13 @@ def _sniff(lines: list[tuple[int, bytes]]) -> str | None:
             " or a meterline envelope")
 
 
+def _envelope_text(envelope: dict[str, Any] | None, key: str) -> str | None:
+    if envelope is None:
+        return None
+    value = envelope.get(key)
+    return value if value is None or type(value) is str else text(envelope, key)
+
+
 def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[tuple[Any, ...], str]:
     """One record as a staging row, in STAGING_COLUMNS order."""
     if not isinstance(obj, dict):
@@ -141,11 +148,11 @@ def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[tup
         moment,
         moment.date(),
         provider,
-        (text(envelope, "platform") if envelope else None) or mapped.get("platform", "direct"),
+        _envelope_text(envelope, "platform") or mapped.get("platform", "direct"),
         mapped["model_raw"],
-        text(envelope, "project") if envelope else None,
-        text(envelope, "api_key_id") if envelope else None,
-        text(envelope, "user_id") if envelope else None,
+        _envelope_text(envelope, "project"),
+        _envelope_text(envelope, "api_key_id"),
+        _envelope_text(envelope, "user_id"),
         mapped["service_tier"],
         bool(batch_flag) or mapped.get("is_batch", False),
         mapped["input_tokens"],

@@ -41,23 +41,23 @@ def _model(obj: dict[str, Any], *paths: str) -> str:
     raise RecordError(f"missing field {paths[0]}")
 
 
-def _openai(resp: dict[str, Any], spelling: tuple[str, str, str, str, str], missing_usage: str) -> Mapped:
-    """Chat Completions and Responses differ only in names: (input, input details, output, output details, time)."""
-    input_key, input_details, output_key, output_details, time_key = spelling
+def _openai(resp: dict[str, Any], spelling: tuple[str, str, str, str, str, str], missing_usage: str) -> Mapped:
+    """Chat Completions and Responses differ only in names: (input, cached, cache write, output, reasoning, time)."""
+    input_key, cached_key, written_key, output_key, reasoning_key, time_key = spelling
     usage = resp.get("usage")
     if not isinstance(usage, dict):
         raise RecordError(f"missing field usage ({missing_usage})")
-    total_in = count(usage, input_key, required=True, label=f"usage.{input_key}")
-    cached = count(usage, f"{input_details}.cached_tokens", label=f"usage.{input_details}.cached_tokens")
-    written = count(usage, f"{input_details}.cache_write_tokens", label=f"usage.{input_details}.cache_write_tokens")
+    total_in = count(usage, input_key, required=True)
+    cached = count(usage, cached_key)
+    written = count(usage, written_key)
     uncached = total_in - cached - written
     if uncached < 0:
         raise RecordError(
             f"negative token count in input: usage.{input_key} ({total_in}) is less than cached ({cached})"
             f" plus cache-write ({written}) tokens"
         )
-    output = count(usage, output_key, required=True, label=f"usage.{output_key}")
-    reasoning = count(usage, f"{output_details}.reasoning_tokens", label=f"usage.{output_details}.reasoning_tokens")
+    output = count(usage, output_key, required=True)
+    reasoning = count(usage, reasoning_key)
     created = resp.get(time_key)
     return {
         "response_id": text(resp, "id"),
@@ -78,7 +78,8 @@ def _openai(resp: dict[str, Any], spelling: tuple[str, str, str, str, str], miss
 def openai_chat(resp: dict[str, Any]) -> Mapped:
     return _openai(
         resp,
-        ("prompt_tokens", "prompt_tokens_details", "completion_tokens", "completion_tokens_details", "created"),
+        ("prompt_tokens", "prompt_tokens_details.cached_tokens", "prompt_tokens_details.cache_write_tokens",
+         "completion_tokens", "completion_tokens_details.reasoning_tokens", "created"),
         "streaming chunk without usage, or an error response",
     )
 
@@ -86,7 +87,8 @@ def openai_chat(resp: dict[str, Any]) -> Mapped:
 def openai_responses(resp: dict[str, Any]) -> Mapped:
     return _openai(
         resp,
-        ("input_tokens", "input_tokens_details", "output_tokens", "output_tokens_details", "created_at"),
+        ("input_tokens", "input_tokens_details.cached_tokens", "input_tokens_details.cache_write_tokens",
+         "output_tokens", "output_tokens_details.reasoning_tokens", "created_at"),
         "the response did not complete",
     )
 
@@ -95,15 +97,13 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped:
     usage = resp.get("usage")
     if not isinstance(usage, dict):
         raise RecordError("missing field usage")
-    uncached = count(usage, "input_tokens", required=True, label="usage.input_tokens")
-    read = count(usage, "cache_read_input_tokens", label="usage.cache_read_input_tokens")
-    created = count(usage, "cache_creation_input_tokens", label="usage.cache_creation_input_tokens")
+    uncached = count(usage, "input_tokens", required=True)
+    read = count(usage, "cache_read_input_tokens")
+    created = count(usage, "cache_creation_input_tokens")
     split = usage.get("cache_creation")
     if isinstance(split, dict):
-        write_5m = count(usage, "cache_creation.ephemeral_5m_input_tokens",
-                         label="usage.cache_creation.ephemeral_5m_input_tokens")
-        write_1h = count(usage, "cache_creation.ephemeral_1h_input_tokens",
-                         label="usage.cache_creation.ephemeral_1h_input_tokens")
+        write_5m = count(usage, "cache_creation.ephemeral_5m_input_tokens")
+        write_1h = count(usage, "cache_creation.ephemeral_1h_input_tokens")
         if created and write_5m + write_1h != created:
             raise RecordError(
                 f"usage.cache_creation splits {write_5m + write_1h} tokens but"
@@ -112,9 +112,8 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped:
     else:
         # Before the 1h TTL existed every write was a 5-minute write.
         write_5m, write_1h = created, 0
-    output = count(usage, "output_tokens", required=True, label="usage.output_tokens")
-    thinking = count(usage, "output_tokens_details.thinking_tokens",
-                     label="usage.output_tokens_details.thinking_tokens")
+    output = count(usage, "output_tokens", required=True)
+    thinking = count(usage, "output_tokens_details.thinking_tokens")
     raw_tier = text(usage, "service_tier")
     return {
         "response_id": text(resp, "id"),
@@ -128,8 +127,7 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped:
         "cache_write_1h_tokens": write_1h,
         "output_tokens": output,
         "reasoning_tokens": min(thinking, output),
-        "web_search_requests": count(usage, "server_tool_use.web_search_requests",
-                                     label="usage.server_tool_use.web_search_requests"),
+        "web_search_requests": count(usage, "server_tool_use.web_search_requests"),
     }
 
 
@@ -140,10 +138,11 @@ def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
         raise RecordError("missing field usageMetadata")
     base = "usageMetadata" if camel else "usage_metadata"
 
+    prefix = f"{base}."
+
     def field(camel_name: str, snake_name: str) -> int:
         # Gemini omits zero-valued counts from its JSON, so a missing count is 0.
-        return count(usage, camel_name if camel else snake_name,
-                     label=f"{base}.{camel_name if camel else snake_name}")
+        return count(usage, camel_name if camel else snake_name, prefix=prefix)
 
     prompt = field("promptTokenCount", "prompt_token_count")
     cached = field("cachedContentTokenCount", "cached_content_token_count")
