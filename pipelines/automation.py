@@ -1,6 +1,7 @@
 """Jobs, the daily schedule and the landing sensors."""
 
 
+import hashlib
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -69,7 +70,8 @@ def build_landing_sensor(landing: str) -> dg.SensorDefinition:
         if not changed:
             return dg.SensorResult(skip_reason="no new or changed files", cursor=json.dumps(state))
         return dg.SensorResult(
-            run_requests=[dg.RunRequest(run_key=f"landing-{hash(tuple(changed)) & 0xFFFFFFFF:x}-{len(state)}")],
+            run_requests=[dg.RunRequest(run_key="landing-" + hashlib.sha256(json.dumps(
+                {path: state[path] for path in changed}, sort_keys=True).encode()).hexdigest()[:16])],
             cursor=json.dumps(state),
         )
 
