@@ -4,6 +4,7 @@
 from datetime import date, timedelta
 
 import dagster as dg
+import duckdb
 
 from pipelines.assets.ingest import usage_files
 from pipelines.assets.pricing import price_rates
@@ -27,8 +28,8 @@ def day_range(context: dg.AssetExecutionContext) -> tuple[date, date]:
     return date.fromisoformat(window.start), date.fromisoformat(window.end)
 
 
-def _current_catalogue_version(conn: object) -> str:
-    row = conn.execute("SELECT any_value(catalogue_version) FROM core.price_rates").fetchone()  # type: ignore[attr-defined]
+def _current_catalogue_version(conn: duckdb.DuckDBPyConnection) -> str:
+    row = conn.execute("SELECT any_value(catalogue_version) FROM core.price_rates").fetchone()
     if not row or row[0] is None:
         raise dg.Failure("core.price_rates is empty: materialise core/price_rates (meterline run does) first")
     return str(row[0])
