@@ -1,4 +1,4 @@
-"""The `meterline` command: the demo, runs over a landing folder, and the spend summary."""
+"""The `meterline` command: the demo, runs over a landing folder, the spend summary and the catalogue tools."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from pipelines.cli_pricing import pricing
 from pipelines.pricing.catalogue import CatalogueError
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseLocked
@@ -130,3 +131,6 @@ def summary(warehouse: str | None) -> None:
         err.print(f"[bold red]error:[/] warehouse {settings.warehouse} does not exist")
         sys.exit(1)
     _print_summary(settings)
+
+
+main.add_command(pricing)
