@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,3 @@ def read(settings: Settings, sql: str, params: list[Any] | None = None) -> list[
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
-
-@pytest.fixture
-def query(settings: Settings) -> Callable[..., list[tuple[Any, ...]]]:
-    return lambda sql, params=None: read(settings, sql, params)

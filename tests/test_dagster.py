@@ -112,21 +112,23 @@ def test_landing_sensor_requests_an_ingest_run_for_new_and_changed_files(setting
         assert len(again.run_requests or []) == 1
 
 
+def _after(instance: dg.DagsterInstance, run: dg.ExecuteInProcessResult) -> dg.RunStatusSensorContext:
+    """The context rebuild_after_ingest sees when `run` has succeeded."""
+    return dg.build_run_status_sensor_context(sensor_name="rebuild_after_ingest", dagster_instance=instance,
+                                              dagster_run=run.dagster_run, dagster_event=run.get_run_success_event())
+
+
 def test_after_an_ingest_run_the_touched_days_are_rebuilt_in_one_run(settings: Settings) -> None:
     _landing(settings)
     defs = build_definitions(settings)
     with dg.instance_for_test() as instance:
         ingest = defs.resolve_job_def("ingest_job").execute_in_process(instance=instance)
-        context = dg.build_run_status_sensor_context(
-            sensor_name="rebuild_after_ingest", dagster_instance=instance, dagster_run=ingest.dagster_run,
-            dagster_event=ingest.get_run_success_event())
+        context = _after(instance, ingest)
         request = rebuild_after_ingest(context)
         assert isinstance(request, dg.RunRequest)
         assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2026-03-10", "2026-03-11")
         again = defs.resolve_job_def("ingest_job").execute_in_process(instance=instance)
-        context = dg.build_run_status_sensor_context(
-            sensor_name="rebuild_after_ingest", dagster_instance=instance, dagster_run=again.dagster_run,
-            dagster_event=again.get_run_success_event())
+        context = _after(instance, again)
         assert isinstance(rebuild_after_ingest(context), dg.SkipReason)
 
 
@@ -136,17 +138,13 @@ def test_a_scheduled_run_that_rebuilt_the_touched_days_asks_for_nothing_more(set
     with dg.instance_for_test() as instance:
         covering = defs.resolve_job_def("metering_job").execute_in_process(
             instance=instance, tags={RANGE_START: "2026-03-09", RANGE_END: "2026-03-11"})
-        context = dg.build_run_status_sensor_context(
-            sensor_name="rebuild_after_ingest", dagster_instance=instance, dagster_run=covering.dagster_run,
-            dagster_event=covering.get_run_success_event())
+        context = _after(instance, covering)
         assert isinstance(rebuild_after_ingest(context), dg.SkipReason)
         write_jsonl(settings.landing / "late.jsonl",
                     [envelope("2026-02-01T08:00:00Z", _message("msg_late"), provider="anthropic")])
         narrow = defs.resolve_job_def("metering_job").execute_in_process(
             instance=instance, tags={RANGE_START: "2026-03-10", RANGE_END: "2026-03-11"})
-        context = dg.build_run_status_sensor_context(
-            sensor_name="rebuild_after_ingest", dagster_instance=instance, dagster_run=narrow.dagster_run,
-            dagster_event=narrow.get_run_success_event())
+        context = _after(instance, narrow)
         request = rebuild_after_ingest(context)
         assert isinstance(request, dg.RunRequest)
         assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2026-02-01", "2026-02-01")

@@ -20,8 +20,8 @@ import zstandard
 
 from pipelines.ingest.files import compression_of
 from pipelines.ingest.parse import STAGING_SCHEMA, FileResult, parse_file
-
-Record = dict[str, Any]
+from tests.reference_examples import ANTHROPIC_EXAMPLE as REFERENCE_ANTHROPIC
+from tests.reference_examples import CHAT_EXAMPLE, RESPONSES_EXAMPLE, Record
 
 SHA = "ab" * 32  # parse_file keys id-less rows by the first 16 hex digits of the file's sha256
 FILE_KEY = "abababababababab"
@@ -29,40 +29,7 @@ FILE_KEY = "abababababababab"
 PROMPT_SECRET = "SECRET-PROMPT: please summarise my medical record"
 REPLY_SECRET = "SECRET-REPLY: here is the summary"
 
-CHAT_EXAMPLE: Record = {
-    "id": "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT",
-    "object": "chat.completion",
-    "created": 1741569952,
-    "model": "gpt-4o-2024-08-06",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello!"}, "finish_reason": "stop"}],
-    "usage": {
-        "prompt_tokens": 2006,
-        "completion_tokens": 300,
-        "total_tokens": 2306,
-        "prompt_tokens_details": {"cached_tokens": 1920, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                      "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
-    },
-    "service_tier": "default",
-    "system_fingerprint": "fp_b663f05c2c",
-}
-
-RESPONSES_EXAMPLE: Record = {
-    "id": "resp_67ccd2bed1ec8190b14f964abc054267", "object": "response", "created_at": 1741476542,
-    "status": "completed", "model": "gpt-4.1-2025-04-14", "service_tier": "default",
-    "usage": {"input_tokens": 36, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-              "output_tokens": 87, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 123},
-}
-
-ANTHROPIC_EXAMPLE: Record = {
-    "id": "msg_01XFDUDYJgAACzvnptvVoYEL", "type": "message", "role": "assistant",
-    "model": "claude-sonnet-4-5-20250929",
-    "content": [{"type": "text", "text": REPLY_SECRET}], "stop_reason": "end_turn",
-    "usage": {"input_tokens": 21, "cache_creation_input_tokens": 1200, "cache_read_input_tokens": 18432,
-              "cache_creation": {"ephemeral_5m_input_tokens": 1200, "ephemeral_1h_input_tokens": 0},
-              "output_tokens": 512, "server_tool_use": {"web_search_requests": 1, "web_fetch_requests": 0},
-              "service_tier": "standard"},
-}
+ANTHROPIC_EXAMPLE: Record = {**REFERENCE_ANTHROPIC, "content": [{"type": "text", "text": REPLY_SECRET}]}
 
 GEMINI_VERTEX_EXAMPLE: Record = {
     "candidates": [{"content": {"role": "model", "parts": [{"text": REPLY_SECRET}]}, "finishReason": "STOP"}],
@@ -293,14 +260,19 @@ def test_malformed_first_line_does_not_hide_the_file(tmp_path: Path) -> None:
     assert [(r.source_line, r.reason.startswith("malformed JSON")) for r in result.rejects] == [(1, True)]
 
 
-def test_truncated_gzip_keeps_earlier_lines(tmp_path: Path) -> None:
+def numbered_chats(count: int) -> list[Record]:
+    """Distinct chat completions whose output token count is their index, to check which lines survived."""
     records = []
-    for i in range(3000):
+    for i in range(count):
         record = copy.deepcopy(CHAT_EXAMPLE)
         record["id"] = f"chatcmpl-{i:05d}-{(i * 7919) % 100003:06d}"
         record["usage"]["completion_tokens"] = i
         records.append(record)
-    data = jsonl(*records)
+    return records
+
+
+def test_truncated_gzip_keeps_earlier_lines(tmp_path: Path) -> None:
+    data = jsonl(*numbered_chats(3000))
     compressed = gzip.compress(data)
     truncated = compressed[: len(compressed) * 2 // 3]
     path = tmp_path / "cut.jsonl.gz"
@@ -322,17 +294,8 @@ def test_truncated_gzip_keeps_earlier_lines(tmp_path: Path) -> None:
 
 
 def test_truncated_zstd_is_reported_as_truncated(tmp_path: Path) -> None:
-    # SUSPECTED BUG (files.read_lines, zstd branch): zstandard's stream_reader returns EOF at the end of a
-    # truncated frame instead of raising, so read_lines never raises TruncatedFile for zstd. The partial last
-    # line is yielded as if it were whole and becomes a "malformed JSON" reject with a line number (or, if the
-    # cut falls on a line boundary, nothing at all is reported); the gzip branch reports the truncation.
-    records = []
-    for i in range(3000):
-        record = copy.deepcopy(CHAT_EXAMPLE)
-        record["id"] = f"chatcmpl-{i:05d}-{(i * 7919) % 100003:06d}"
-        record["usage"]["completion_tokens"] = i
-        records.append(record)
-    compressed = zstandard.ZstdCompressor().compress(jsonl(*records))
+    # zstandard's stream reader ends quietly on a cut frame; the reader must still report the truncation.
+    compressed = zstandard.ZstdCompressor().compress(jsonl(*numbered_chats(3000)))
     truncated = compressed[: len(compressed) * 2 // 3]
     path = tmp_path / "cut.jsonl.zst"
     path.write_bytes(truncated)
