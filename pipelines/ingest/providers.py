@@ -70,6 +70,7 @@ def _openai(resp: dict[str, Any], spelling: tuple[str, str, str, str, str, str],
         "cache_write_5m_tokens": written,
         "cache_write_1h_tokens": 0,
         "output_tokens": output,
+        # Informational subset of output; capped so a provider's rounding never makes the subset exceed the whole.
         "reasoning_tokens": min(reasoning, output),
         "web_search_requests": 0,
     }
@@ -126,6 +127,7 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped:
         "cache_write_5m_tokens": write_5m,
         "cache_write_1h_tokens": write_1h,
         "output_tokens": output,
+        # Anthropic re-tokenises thinking for this count, so it is approximate and can exceed output_tokens.
         "reasoning_tokens": min(thinking, output),
         "web_search_requests": count(usage, "server_tool_use.web_search_requests"),
     }
