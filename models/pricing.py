@@ -1,22 +1,41 @@
 """The pricing catalogue contract: what a `pricing/<provider>.yaml` file may say.
 
-Rates are USD per 1M tokens (web search: per 1,000 calls), written as decimal strings or numbers and kept as
-Decimal end to end. A model has dated price periods; each period has base rates plus optional modifiers (batch,
-service tiers) and a long-context cliff, so a price change is a new period and never rewrites history.
+Rates are per 1M tokens in the file's currency (web search: per 1,000 calls; cache storage: per 1M token-hours),
+written as decimal strings or numbers and kept as Decimal end to end. A model has dated price periods; each period
+has base rates plus optional modifiers, so a price change is a new period and never rewrites history.
+
+Modifiers compose in a fixed order: long-context band, then batch or service tier, then endpoint scope, then time
+window. Each is either a multiplier on listed classes or published absolute rates; an absolute rate given against
+the base is carried onto an already-modified rate as the same ratio.
+
+Token classes are exclusive buckets, except reasoning, which is a subset of output. A modality class without a
+rate (audio, image) is billed at its text rate, as the providers do when they publish no separate price.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-TokenClass = Literal["input", "cache_read", "cache_write_5m", "cache_write_1h", "output"]
-RATE_FIELDS: tuple[str, ...] = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
+RateName = Literal[
+    "input", "cache_read", "cache_write_5m", "cache_write_1h", "output", "output_reasoning",
+    "input_audio", "output_audio", "input_image", "output_image", "cache_storage_per_hour", "web_search_per_1k",
+]
+RATE_FIELDS: tuple[str, ...] = (
+    "input", "cache_read", "cache_write_5m", "cache_write_1h", "output", "output_reasoning",
+    "input_audio", "output_audio", "input_image", "output_image", "cache_storage_per_hour", "web_search_per_1k",
+)
+TOKEN_RATE_FIELDS: tuple[str, ...] = RATE_FIELDS[:-2]
 MAX_RATE_DECIMALS = 6
+ServiceTierName = Literal["priority", "flex", "scale", "fast"]
+EndpointScope = Literal["global", "geo", "in_region"]
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def _check_places(value: Decimal | None) -> Decimal | None:
@@ -31,7 +50,8 @@ def _check_places(value: Decimal | None) -> Decimal | None:
 
 
 class Rates(BaseModel):
-    """USD per 1M tokens per token class; `web_search_per_1k` is USD per 1,000 web-search calls."""
+    """Per 1M tokens per token class; `web_search_per_1k` per 1,000 calls; `cache_storage_per_hour` per 1M
+    token-hours. `output_reasoning`, when set, prices the reasoning part of output instead of `output`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -40,6 +60,12 @@ class Rates(BaseModel):
     cache_write_5m: Decimal | None = None
     cache_write_1h: Decimal | None = None
     output: Decimal | None = None
+    output_reasoning: Decimal | None = None
+    input_audio: Decimal | None = None
+    output_audio: Decimal | None = None
+    input_image: Decimal | None = None
+    output_image: Decimal | None = None
+    cache_storage_per_hour: Decimal | None = None
     web_search_per_1k: Decimal | None = None
 
     @field_validator("*")
@@ -49,17 +75,19 @@ class Rates(BaseModel):
 
 
 class Modifier(BaseModel):
-    """Batch or a service tier: absolute `rates` as published, or a `multiplier` on the listed classes.
+    """Batch, a service tier, an endpoint scope or a time window: absolute `rates` as published, or a
+    `multiplier` on the listed classes.
 
-    A class the modifier does not price keeps the base rate of the same period: that is how "Gemini batch halves
-    input and output but not cache reads" and "OpenAI publishes no batch cached-input rate" are written.
+    A class the modifier does not price keeps the rate it had: that is how "Gemini batch halves input and output
+    but not cache reads" and "OpenAI publishes no batch cached-input rate" are written.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rates: Rates | None = None
     multiplier: Decimal | None = Field(default=None, gt=0)
-    applies_to: list[TokenClass] = Field(default_factory=lambda: list(RATE_FIELDS))
+    applies_to: list[RateName] = Field(default_factory=lambda: list(TOKEN_RATE_FIELDS),
+                                       description="default: every token class, not per-call or storage fees")
 
     @model_validator(mode="after")
     def _one_form(self) -> Modifier:
@@ -69,16 +97,81 @@ class Modifier(BaseModel):
 
 
 class LongContext(BaseModel):
-    """A cliff: a request whose measured input is strictly above `above_tokens` is priced wholly at `rates`."""
+    """A cliff: a request whose measured input is strictly above `above_tokens` is priced wholly at `rates`.
+
+    `input_total` counts every input token (uncached, cache reads and cache writes); `input_uncached` leaves the
+    cache out (Vertex measures the prompt that way).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     above_tokens: int = Field(gt=0)
-    measure: Literal["input_total"] = "input_total"
+    measure: Literal["input_total", "input_uncached"] = "input_total"
     rates: Rates
 
 
-ServiceTierName = Literal["priority", "flex", "scale"]
+class Window(BaseModel):
+    """Local weekdays (1 = Monday .. 7 = Sunday) and a [start, end) time of day in `timezone`.
+
+    start == end means the whole day; start > end wraps past midnight, checked on the event's local weekday.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7], min_length=1)
+    start: str = "00:00"
+    end: str = "00:00"
+    timezone: str = "UTC"
+
+    @field_validator("weekdays")
+    @classmethod
+    def _days(cls, value: list[int]) -> list[int]:
+        if any(day < 1 or day > 7 for day in value):
+            raise ValueError("weekdays are 1 (Monday) .. 7 (Sunday)")
+        return sorted(set(value))
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        if isinstance(value, time):
+            value = value.strftime("%H:%M")
+        if isinstance(value, int):
+            # YAML 1.1 reads an unquoted 16:30 as the sexagesimal number 990.
+            value = f"{value // 60:02d}:{value % 60:02d}"
+        if not isinstance(value, str) or not _HHMM.match(value):
+            raise ValueError(f"expected HH:MM (quote it in YAML), got {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)") from None
+        return value
+
+    @staticmethod
+    def minutes(clock: str) -> int:
+        hours, minutes = clock.split(":")
+        return int(hours) * 60 + int(minutes)
+
+
+class TimeWindowRule(Modifier):
+    """Prices in force inside any of `windows` (DeepSeek off-peak); outside them the period's rates apply."""
+
+    name: str = Field(pattern=r"^[a-z0-9_\-]+$")
+    windows: list[Window] = Field(min_length=1)
+
+
+class FreeQuota(BaseModel):
+    """Calls free of charge per UTC day or calendar month, counted across the models that share `group`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    calls: int = Field(gt=0)
+    period: Literal["day", "month"] = "day"
+    group: str | None = Field(default=None, description="shared allowance name; defaults to the model id")
 
 
 class PricePeriod(BaseModel):
@@ -90,6 +183,11 @@ class PricePeriod(BaseModel):
     batch: Modifier | None = None
     service_tiers: dict[ServiceTierName, Modifier] = Field(default_factory=dict)
     long_context: LongContext | None = None
+    endpoint_scopes: dict[EndpointScope, Modifier] = Field(
+        default_factory=dict, description="uplifts for requests served from a geo or in-region endpoint"
+    )
+    time_windows: list[TimeWindowRule] = Field(default_factory=list)
+    web_search_free: FreeQuota | None = None
     source: str = Field(min_length=1)
     checked: date
     notes: str | None = None
@@ -110,15 +208,22 @@ class PricePeriod(BaseModel):
             raise ValueError("effective_to must be after effective_from")
         if self.rates.input is None or self.rates.output is None:
             raise ValueError("base rates need at least `input` and `output`")
+        names = [rule.name for rule in self.time_windows]
+        if len(names) != len(set(names)):
+            raise ValueError("time window names must be unique within a period")
         return self
 
 
 class ModelEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9.\-:_/]*$")
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9.\-:_/@]*$")
+    name: str | None = None
     aliases: list[str] = Field(default_factory=list)
     prices: list[PricePeriod] = Field(min_length=1)
+    discrepancies: dict[str, str] = Field(
+        default_factory=dict, description="where an independent catalogue disagrees, and why we differ"
+    )
 
     @model_validator(mode="after")
     def _periods_do_not_overlap(self) -> ModelEntry:
@@ -138,5 +243,32 @@ class ProviderCatalogue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     provider: str = Field(pattern=r"^[a-z0-9_\-]+$")
-    currency: Literal["USD"] = "USD"
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217; non-USD needs fx rates")
     models: list[ModelEntry] = Field(min_length=1)
+
+
+class ExchangeRate(BaseModel):
+    """USD per one unit of `currency` from `effective_from` (inclusive) until the next entry for that currency."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    usd_per_unit: Decimal = Field(gt=0)
+    effective_from: date
+    source: str = Field(min_length=1)
+    checked: date
+
+
+class ExchangeRates(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rates: list[ExchangeRate] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> ExchangeRates:
+        keys = [(rate.currency, rate.effective_from) for rate in self.rates]
+        if len(keys) != len(set(keys)):
+            raise ValueError("two exchange rates for the same currency start on the same day")
+        if any(rate.currency == "USD" for rate in self.rates):
+            raise ValueError("USD needs no exchange rate")
+        return self

@@ -8,11 +8,13 @@ twice: ``input_tokens`` is uncached input only, cache reads and writes have thei
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ServiceTier = Literal["standard", "priority", "flex", "scale"]
+ServiceTier = Literal["standard", "priority", "flex", "scale", "fast"]
+EndpointScope = Literal["global", "geo", "in_region"]
 
 class UsageRecord(BaseModel):
     """What staging keeps of one provider record: metering fields only, never message text."""
@@ -30,12 +32,18 @@ class UsageRecord(BaseModel):
     user_id: str | None = None
     service_tier: ServiceTier = "standard"
     is_batch: bool = False
-    input_tokens: int = Field(ge=0, description="uncached, non-cache-write input")
+    endpoint_scope: EndpointScope | None = Field(default=None, description="as logged; else from the model id")
+    input_tokens: int = Field(ge=0, description="uncached, non-cache-write text input")
     cache_read_tokens: int = Field(ge=0)
     cache_write_5m_tokens: int = Field(ge=0)
     cache_write_1h_tokens: int = Field(ge=0)
-    output_tokens: int = Field(ge=0, description="all output, reasoning included")
+    output_tokens: int = Field(ge=0, description="text output, reasoning included")
     reasoning_tokens: int = Field(ge=0, description="subset of output_tokens")
+    input_audio_tokens: int = Field(default=0, ge=0, description="uncached audio input")
+    output_audio_tokens: int = Field(default=0, ge=0)
+    input_image_tokens: int = Field(default=0, ge=0, description="uncached image input billed as its own class")
+    output_image_tokens: int = Field(default=0, ge=0)
+    cache_storage_token_hours: Decimal = Field(default=Decimal(0), ge=0, description="explicit cache held, token-hours")
     web_search_requests: int = Field(ge=0)
     requests: int = Field(ge=1)
     source_format: str

@@ -10,7 +10,7 @@ import dagster as dg
 
 from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
 from pipelines.assets.ingest import usage_files
-from pipelines.assets.pricing import price_rates
+from pipelines.assets.pricing import contract_terms, price_rates
 from pipelines.ingest.loader import discover
 from pipelines.partitions import daily_partitions
 
@@ -20,8 +20,13 @@ LATE_DAYS = 3
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=dg.AssetSelection.assets(usage_files, price_rates),
+    selection=dg.AssetSelection.assets(usage_files, price_rates, contract_terms),
     description="Load new landing files and the pricing catalogue.",
+)
+catalogue_job = dg.define_asset_job(
+    "catalogue_job",
+    selection=dg.AssetSelection.assets(price_rates, contract_terms),
+    description="Load the pricing catalogue and the contract overlay only: the first step of a re-price.",
 )
 daily_job = dg.define_asset_job(
     "daily_job",
@@ -32,7 +37,7 @@ daily_job = dg.define_asset_job(
 metering_job = dg.define_asset_job(
     "metering_job",
     selection=dg.AssetSelection.assets(
-        usage_files, price_rates, usage_events, usage_priced, daily_model_spend, daily_project_spend
+        usage_files, price_rates, contract_terms, usage_events, usage_priced, daily_model_spend, daily_project_spend
     ),
     partitions_def=daily_partitions,
     description="Ingest, then rebuild a range of days: what the daily schedule runs.",

@@ -76,12 +76,13 @@ def main() -> None:
 @click.option("--landing", help="Folder of usage logs [env METERLINE_LANDING; default ./landing]")
 @click.option("--warehouse", help="DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]")
 @click.option("--pricing", help="Pricing catalogue folder [env METERLINE_PRICING; default: bundled]")
+@click.option("--contracts", help="Contract overlay YAML [env METERLINE_CONTRACTS; default: none]")
 @click.option("--from", "date_from", help="First day to rebuild, YYYY-MM-DD (default: first day present)")
 @click.option("--to", "date_to", help="Last day to rebuild, YYYY-MM-DD (default: last day present)")
-def run(landing: str | None, warehouse: str | None, pricing: str | None, date_from: str | None,
-        date_to: str | None) -> None:
+def run(landing: str | None, warehouse: str | None, pricing: str | None, contracts: str | None,
+        date_from: str | None, date_to: str | None) -> None:
     """Ingest new files under the landing folder and rebuild the daily partitions."""
-    settings = Settings.resolve(landing, warehouse, pricing)
+    settings = Settings.resolve(landing, warehouse, pricing, contracts)
     _execute(settings, _day(date_from, "--from"), _day(date_to, "--to"))
     _print_summary(settings)
 
@@ -131,6 +132,31 @@ def summary(warehouse: str | None) -> None:
         err.print(f"[bold red]error:[/] warehouse {settings.warehouse} does not exist")
         sys.exit(1)
     _print_summary(settings)
+
+
+@main.command(name="reprice")
+@click.option("--from", "date_from", required=True, help="First day to re-price, YYYY-MM-DD")
+@click.option("--to", "date_to", required=True, help="Last day to re-price, YYYY-MM-DD")
+@click.option("--warehouse", help="DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]")
+@click.option("--pricing", help="Pricing catalogue folder [env METERLINE_PRICING; default: bundled]")
+@click.option("--contracts", help="Contract overlay YAML [env METERLINE_CONTRACTS; default: none]")
+def reprice_command(date_from: str, date_to: str, warehouse: str | None, pricing: str | None,
+                    contracts: str | None) -> None:
+    """After a catalogue or contract change, re-price the days and show what changed per day and model."""
+    from pipelines.reprice import reprice
+    from pipelines.runner import RunError
+    from pipelines.summary import print_reprice
+
+    settings = Settings.resolve(None, warehouse, pricing, contracts)
+    first, last = _day(date_from, "--from"), _day(date_to, "--to")
+    assert first is not None and last is not None
+    try:
+        with console.status(f"Re-pricing {first} .. {last} through Dagster..."):
+            outcome = reprice(settings, first, last)
+    except (RunError, CatalogueError, WarehouseLocked) as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+    print_reprice(console, outcome)
 
 
 main.add_command(pricing)

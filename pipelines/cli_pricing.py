@@ -12,14 +12,13 @@ from rich.console import Console
 
 from pipelines.pricing.aliases import ModelIndex
 from pipelines.pricing.catalogue import Catalogue, CatalogueError, load_catalogue
-from pipelines.pricing.quote import TOKEN_RATES, Usage, quote
-from pipelines.pricing.rates import build_rate_rows
+from pipelines.pricing.contracts import load_contracts
+from pipelines.pricing.quote import Quote, Usage, quote
+from pipelines.pricing.rates import build_rate_card
 from pipelines.settings import Settings
 
 console = Console(soft_wrap=True, highlight=False)
 _PER_1M = Decimal(1_000_000)
-_LABELS = {"input": "input (uncached)", "cache_read": "cache read", "cache_write_5m": "cache write 5m",
-           "cache_write_1h": "cache write 1h", "output": "output"}
 
 
 def _plain(value: Decimal) -> str:
@@ -77,62 +76,116 @@ def catalogue_warnings(catalogue: Catalogue, today: date, stale_days: int) -> li
 
 
 @pricing.command(name="quote")
-@click.option("--provider", required=True, help="openai, anthropic, google ...")
-@click.option("--model", required=True, help="Model id as logged; aliases and dated ids resolve")
+@click.option("--provider", required=True, help="Who bills it: openai, anthropic, google, bedrock, vertex ...")
+@click.option("--model", required=True, help="Model id as logged; aliases, dated ids and Bedrock ids resolve")
+@click.option("--platform", default="direct", show_default=True,
+              help="Serving platform (bedrock, vertex, azure ...); its catalogue is tried first")
 @click.option("--input", "input_tokens", default=0, show_default=True,
-              help="Uncached input tokens (cache reads and writes not included)")
+              help="Uncached text input tokens (cache reads and writes not included)")
 @click.option("--cache-read", default=0, show_default=True, help="Input tokens read from the cache")
 @click.option("--cache-write-5m", default=0, show_default=True, help="Input tokens written with a 5-minute TTL")
 @click.option("--cache-write-1h", default=0, show_default=True, help="Input tokens written with a 1-hour TTL")
-@click.option("--output", "output_tokens", default=0, show_default=True, help="Output tokens, reasoning included")
+@click.option("--output", "output_tokens", default=0, show_default=True, help="Text output tokens, reasoning included")
+@click.option("--reasoning", default=0, show_default=True, help="Of the output, reasoning tokens")
+@click.option("--input-audio", default=0, show_default=True, help="Uncached audio input tokens")
+@click.option("--output-audio", default=0, show_default=True, help="Audio output tokens")
+@click.option("--input-image", default=0, show_default=True, help="Image input tokens billed as images")
+@click.option("--output-image", default=0, show_default=True, help="Image output tokens")
+@click.option("--cache-storage-hours", default="0", show_default=True, help="Explicit cache held, in token-hours")
 @click.option("--web-search", default=0, show_default=True, help="Web-search calls")
+@click.option("--web-search-used", default=0, show_default=True,
+              help="Calls already made in the free allowance's day or month")
 @click.option("--tier", default="standard", show_default=True,
-              type=click.Choice(["standard", "priority", "flex", "scale"]), help="Service tier as served")
+              type=click.Choice(["standard", "priority", "flex", "scale", "fast"]), help="Service tier as served")
 @click.option("--batch", is_flag=True, help="Sent through a batch API")
+@click.option("--scope", "endpoint_scope", type=click.Choice(["global", "geo", "in_region"]),
+              help="Endpoint scope (default: from the model id's prefix, else global)")
 @click.option("--at", "at", help="When, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS UTC (default: now)")
 @click.option("--pricing", "pricing_dir", help="Catalogue folder [env METERLINE_PRICING; default: bundled]")
-def quote_command(provider: str, model: str, input_tokens: int, cache_read: int, cache_write_5m: int,
-                  cache_write_1h: int, output_tokens: int, web_search: int, tier: str, batch: bool,
-                  at: str | None, pricing_dir: str | None) -> None:
+@click.option("--contracts", "contracts_file", help="Contract overlay YAML [env METERLINE_CONTRACTS]")
+def quote_command(provider: str, model: str, platform: str, input_tokens: int, cache_read: int,
+                  cache_write_5m: int, cache_write_1h: int, output_tokens: int, reasoning: int, input_audio: int,
+                  output_audio: int, input_image: int, output_image: int, cache_storage_hours: str,
+                  web_search: int, web_search_used: int, tier: str, batch: bool, endpoint_scope: str | None,
+                  at: str | None, pricing_dir: str | None, contracts_file: str | None) -> None:
     """Price one request and show each line with the rule that produced it."""
     catalogue = _load(pricing_dir)
+    try:
+        contracts = load_contracts(Settings.resolve(contracts=contracts_file).contracts)
+    except CatalogueError as exc:
+        Console(stderr=True, soft_wrap=True, highlight=False).print(f"error: {exc}")
+        sys.exit(1)
     try:
         moment = datetime.fromisoformat(at) if at else datetime.now(UTC).replace(tzinfo=None)
     except ValueError:
         raise click.UsageError(f"--at expects YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, got {at!r}") from None
-    canonical, known = ModelIndex.from_catalogue(catalogue).resolve(provider, model)
-    usage = Usage(provider=provider, model=canonical, event_time=moment, service_tier=tier, is_batch=batch,
-                  input_tokens=input_tokens, cache_read_tokens=cache_read, cache_write_5m_tokens=cache_write_5m,
-                  cache_write_1h_tokens=cache_write_1h, output_tokens=output_tokens, web_search_requests=web_search)
-    result = quote(build_rate_rows(catalogue), usage)
-    console.print(f"{provider}/{canonical} at {moment:%Y-%m-%d %H:%M:%S} UTC, {tier}{', batch' if batch else ''}, "
-                  f"catalogue {catalogue.version}")
+    try:
+        storage = Decimal(cache_storage_hours)
+    except ArithmeticError:
+        raise click.UsageError(f"--cache-storage-hours expects a number, got {cache_storage_hours!r}") from None
+    if reasoning > output_tokens:
+        raise click.UsageError("--reasoning counts part of --output, so it cannot exceed it")
+    resolved = ModelIndex.from_catalogue(catalogue).resolve(provider, model, platform)
+    scope = endpoint_scope or resolved.endpoint_scope or "global"
+    usage = Usage(provider=resolved.price_provider, model=resolved.model, event_time=moment, service_tier=tier,
+                  is_batch=batch, endpoint_scope=scope, input_tokens=input_tokens, cache_read_tokens=cache_read,
+                  cache_write_5m_tokens=cache_write_5m, cache_write_1h_tokens=cache_write_1h,
+                  output_tokens=output_tokens, reasoning_tokens=reasoning, input_audio_tokens=input_audio,
+                  output_audio_tokens=output_audio, input_image_tokens=input_image, output_image_tokens=output_image,
+                  cache_storage_token_hours=storage, web_search_requests=web_search,
+                  web_search_used_before=web_search_used)
+    result = quote(build_rate_card(catalogue), usage, catalogue.exchange_rates, list(contracts.terms.contracts))
+    console.print(f"{resolved.price_provider}/{resolved.model} at {moment:%Y-%m-%d %H:%M:%S} UTC, {tier}"
+                  f"{', batch' if batch else ''}, scope {scope}, catalogue {catalogue.version}")
     if result.rate is None:
-        reason = "not in the catalogue" if not known else "no price for this date, tier and batch combination"
+        reason = ("not in the catalogue" if not resolved.known
+                  else "no price for this date, tier, batch and scope combination")
         console.print(f"{result.cost_status}: {reason}")
         sys.exit(1)
-    rate = result.rate
-    console.print(f"rule: {rate.rate_id} ({rate.source}, checked {rate.checked})")
-    if rate.context_above:
-        console.print(f"  long-context band: input_total {usage.input_total:,} > {rate.context_above:,} tokens")
-    for usage_field, rate_field in TOKEN_RATES:
-        count = getattr(usage, usage_field)
-        per_token = rate.per_token(rate_field)
-        if not count:
-            continue
-        if per_token is None:
-            console.print(f"  {_LABELS[rate_field]:<17}{count:>12,} tokens  x  no rate in the catalogue")
-            continue
-        console.print(f"  {_LABELS[rate_field]:<17}{count:>12,} tokens  x  ${_plain(per_token * _PER_1M)} / 1M"
-                      f"  = ${_plain(result.costs[rate_field])}")
-    if web_search:
-        if rate.web_search is None:
-            console.print(f"  {'web search':<17}{web_search:>12,} calls   x  no rate in the catalogue")
-        else:
-            console.print(f"  {'web search':<17}{web_search:>12,} calls   x  ${_plain(rate.web_search * 1000)} / 1k"
-                          f"  = ${_plain(result.costs['web_search'])}")
+    _print_lines(result, usage)
     if result.list_cost_usd is None:
         console.print(f"{result.cost_status}: some usage has no rate, so there is no total")
         sys.exit(1)
-    console.print(f"  {'total':<17}{'':>12}                        ${_plain(result.list_cost_usd)}")
+    if result.rate.currency != "USD":
+        console.print(f"  {'total':<23}{'':>12}{'':>28}{result.rate.currency} {_plain(result.list_cost_original or 0)}"
+                      f" x {_plain(result.usd_per_unit or 0)} USD/{result.rate.currency}")
+    console.print(f"  {'total':<23}{'':>12}{'':>28}${_plain(result.list_cost_usd)}")
+    if result.contract is not None and result.contracted_cost_usd is not None:
+        console.print(f"  {'contracted':<23}{'':>12}{'':>28}${_plain(result.contracted_cost_usd)}"
+                      f"   (contract {result.contract.name})")
 
+
+def _print_lines(result: Quote, usage: Usage) -> None:
+    rate = result.rate
+    assert rate is not None
+    console.print(f"rule: {rate.rate_id} ({rate.source}, checked {rate.checked})")
+    if rate.context_above:
+        measure = usage.input_uncached if rate.context_measure == "input_uncached" else usage.input_total
+        console.print(f"  long-context band: {rate.context_measure} {measure:,} > {rate.context_above:,} tokens")
+    if rate.window_id:
+        console.print(f"  time window: {rate.window_id.rsplit('/', 1)[1]} applies at {usage.event_time:%a %H:%M} UTC")
+    if result.web_search_free:
+        console.print(f"  free allowance: {result.web_search_free:,} of {usage.web_search_requests:,} web searches "
+                      f"free ({rate.web_search_free_calls:,} per {rate.web_search_free_period})")
+    for line in result.lines:
+        per, unit_label = _display_unit(line.rate_column)
+        quantity = f"{line.quantity:,}" if line.unit != "token-hours" else _plain(line.quantity)
+        head = f"  {line.label:<23}{quantity:>12} {line.unit:<11}"
+        if line.rate is None or line.cost is None:
+            console.print(f"{head} x  no rate in the catalogue")
+            continue
+        note = "" if line.rate_column == line.own_column else f" ({line.rate_column} rate)"
+        console.print(f"{head} x  {_money(rate.currency)}{_plain(line.rate * per)} / {unit_label}{note}"
+                      f"  = {_money(rate.currency)}{_plain(line.cost)}")
+
+
+def _display_unit(column: str) -> tuple[Decimal, str]:
+    if column == "web_search":
+        return Decimal(1000), "1k"
+    if column == "cache_storage":
+        return _PER_1M, "1M token-hours"
+    return _PER_1M, "1M"
+
+
+def _money(currency: str) -> str:
+    return "$" if currency == "USD" else f"{currency} "

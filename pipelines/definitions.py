@@ -5,9 +5,10 @@ import dagster as dg
 
 from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
 from pipelines.assets.ingest import usage_files
-from pipelines.assets.pricing import price_rates
+from pipelines.assets.pricing import contract_terms, price_rates
 from pipelines.automation import (
     build_landing_sensor,
+    catalogue_job,
     daily_job,
     daily_schedule,
     ingest_job,
@@ -21,14 +22,16 @@ from pipelines.settings import Settings
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[usage_files, price_rates, usage_events, usage_priced, daily_model_spend, daily_project_spend],
+        assets=[usage_files, price_rates, contract_terms, usage_events, usage_priced, daily_model_spend,
+                daily_project_spend],
         asset_checks=ALL_CHECKS,
-        jobs=[ingest_job, daily_job, metering_job],
+        jobs=[ingest_job, catalogue_job, daily_job, metering_job],
         schedules=[daily_schedule],
         sensors=[build_landing_sensor(str(settings.landing)), rebuild_after_ingest],
         resources={
             "warehouse": WarehouseResource(path=str(settings.warehouse)),
             "sources": SourcesResource(landing=str(settings.landing), pricing=str(settings.pricing),
+                                       contracts=str(settings.contracts or ""),
                                        unpriced_share_warn=settings.unpriced_share_warn),
         },
         # One process per run, steps in sequence: DuckDB allows a single writer per file.

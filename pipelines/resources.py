@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.pricing.catalogue import Catalogue, load_catalogue
+from pipelines.pricing.contracts import Contracts, load_contracts
 from pipelines.warehouse import connect, ensure_schema
 
 
@@ -27,11 +28,15 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class SourcesResource(dg.ConfigurableResource):
-    """The landing folder of usage logs, the pricing catalogue folder, and check thresholds."""
+    """The landing folder of usage logs, the pricing catalogue folder, the contract overlay, and check thresholds."""
 
     landing: str
     pricing: str
+    contracts: str = ""
     unpriced_share_warn: float = 0.01
 
     def catalogue(self) -> Catalogue:
         return load_catalogue(Path(self.pricing))
+
+    def contract_overlay(self) -> Contracts:
+        return load_contracts(Path(self.contracts) if self.contracts else None)

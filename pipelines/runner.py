@@ -17,7 +17,7 @@ from pipelines.settings import Settings, bundled_dagster_yaml
 from pipelines.warehouse import connect, ensure_schema
 
 # The console shows the assets' own progress and warnings; Dagster's DEBUG event stream stays in the run history.
-_CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+CONSOLE_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 class RunError(RuntimeError):
@@ -62,7 +62,7 @@ def preflight(settings: Settings) -> None:
         ensure_schema(conn)
 
 
-def _failure(result: dg.ExecuteInProcessResult) -> str:
+def failure_message(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data is not None:
             error = event.step_failure_data.error
@@ -113,10 +113,10 @@ def run_pipeline(settings: Settings, date_from: date | None = None, date_to: dat
     defs = build_definitions(settings)
     with dg.DagsterInstance.from_config(str(dagster_home(settings))) as instance:
         ingest = defs.resolve_job_def("ingest_job").execute_in_process(
-            instance=instance, run_config=_CONSOLE, raise_on_error=False
+            instance=instance, run_config=CONSOLE_CONFIG, raise_on_error=False
         )
         if not ingest.success:
-            raise RunError(_failure(ingest))
+            raise RunError(failure_message(ingest))
         meta = ingest.asset_materializations_for_node("raw__usage_files")[0].metadata
 
         present = _days_present(settings)
@@ -134,10 +134,10 @@ def run_pipeline(settings: Settings, date_from: date | None = None, date_to: dat
         warnings: list[str] = []
         for first, last in blocks:
             daily = defs.resolve_job_def("daily_job").execute_in_process(
-                instance=instance, tags=range_tags(first, last), run_config=_CONSOLE, raise_on_error=False
+                instance=instance, tags=range_tags(first, last), run_config=CONSOLE_CONFIG, raise_on_error=False
             )
             if not daily.success:
-                raise RunError(_failure(daily))
+                raise RunError(failure_message(daily))
             run_ids.append(daily.run_id)
             warnings = _warnings(daily)
     return RunOutcome(

@@ -20,11 +20,17 @@ def bundled_dagster_yaml() -> Path:
     return checkout if checkout.is_file() else _PACKAGE / "bundled_dagster.yaml"
 
 
+def _optional(flag: str | Path | None, env: str) -> Path | None:
+    value = flag if flag is not None else os.environ.get(env)
+    return Path(value).expanduser().resolve() if value else None
+
+
 @dataclass(frozen=True)
 class Settings:
     landing: Path
     warehouse: Path
     pricing: Path
+    contracts: Path | None = None
     unpriced_share_warn: float = 0.01
 
     @classmethod
@@ -33,6 +39,7 @@ class Settings:
         landing: str | Path | None = None,
         warehouse: str | Path | None = None,
         pricing: str | Path | None = None,
+        contracts: str | Path | None = None,
     ) -> Settings:
         def pick(flag: str | Path | None, env: str, default: Path) -> Path:
             value = flag if flag is not None else os.environ.get(env) or default
@@ -42,5 +49,6 @@ class Settings:
             landing=pick(landing, "METERLINE_LANDING", Path("landing")),
             warehouse=pick(warehouse, "METERLINE_WAREHOUSE", Path("warehouse") / "meterline.duckdb"),
             pricing=pick(pricing, "METERLINE_PRICING", bundled_pricing_dir()),
+            contracts=_optional(contracts, "METERLINE_CONTRACTS"),
             unpriced_share_warn=float(os.environ.get("METERLINE_UNPRICED_SHARE_WARN", "0.01")),
         )

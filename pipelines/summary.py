@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from pipelines.reprice import RepriceOutcome
 
 
 def _money(value: Decimal | float | None) -> str:
@@ -76,3 +80,36 @@ def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: 
             where = f"{source_file}:{line}" if line is not None else source_file
             console.print(f"  {where}: {reason}")
     console.print(f"\nWarehouse: [bold]{warehouse}[/]")
+
+
+def _delta(old: Decimal | None, new: Decimal | None) -> str:
+    if old is None or new is None:
+        return "-"
+    return f"{'+' if new >= old else '-'}${abs(new - old):,.4f}"
+
+
+def print_reprice(console: Console, outcome: RepriceOutcome) -> None:
+    """What a re-price changed, per day, provider and model; the same rows are in core.reprice_log."""
+    changes = outcome.changes
+    if not changes:
+        console.print(f"Re-priced {outcome.days} days (run {outcome.run_id}): no figure changed.")
+        return
+    table = Table(title=f"Re-price {outcome.reprice_id}: what changed")
+    table.add_column("day")
+    table.add_column("provider/model", overflow="fold")
+    for name in ("requests", "old list", "new list", "change", "old contracted", "new contracted", "versions"):
+        table.add_column(name, justify="right")
+    for c in changes:
+        table.add_row(str(c.usage_date), f"{c.provider}/{c.model}", f"{c.requests:,}", _money4(c.old_list),
+                      _money4(c.new_list), _delta(c.old_list, c.new_list), _money4(c.old_contracted),
+                      _money4(c.new_contracted), f"{(c.old_version or '-')[:7]} -> {(c.new_version or '-')[:7]}")
+    console.print(table)
+    old = sum((c.old_list or Decimal(0) for c in changes), Decimal(0))
+    new = sum((c.new_list or Decimal(0) for c in changes), Decimal(0))
+    console.print(f"{len(changes)} day x model rows changed over {outcome.days} days: list cost {_money4(old)} -> "
+                  f"{_money4(new)} ({_delta(old, new)}). Logged in core.reprice_log as reprice_id "
+                  f"{outcome.reprice_id}; the old rates stay in core.price_rates under their catalogue version.")
+
+
+def _money4(value: Decimal | None) -> str:
+    return "-" if value is None else f"${value:,.4f}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,14 @@ import duckdb
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCHEMAS = ("raw", "staging", "core", "marts")
+DERIVED_SCHEMAS = ("core", "marts")
+_PROBE = "meterline_ddl_probe"
+log = logging.getLogger(__name__)
 _PID = re.compile(r"PID (\d+)")
+
+
+class WarehouseSchemaError(RuntimeError):
+    """The warehouse holds data in a shape this version cannot upgrade in place."""
 
 
 class WarehouseLocked(RuntimeError):
@@ -46,10 +54,12 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the schemas and tables, and refresh the column comments, unless this DDL is already in place.
 
     Every asset and check opens its own connection; rerunning the DDL (the comments are writes) each time cost
-    about 0.1 s per connection on a large warehouse.
+    about 0.1 s per connection on a large warehouse. A warehouse made by an older meterline is brought up to date
+    by `_upgrade_table`.
     """
-    ddl = [path.read_text(encoding="utf-8") for path in sorted(SQL_DIR.glob("*/*.sql"))
-           if not path.name.endswith(".build.sql")]
+    # <table>.sql is the DDL; <table>.<purpose>.sql files are the queries that fill or read it.
+    paths = [path for path in sorted(SQL_DIR.glob("*/*.sql")) if "." not in path.stem]
+    ddl = [path.read_text(encoding="utf-8") for path in paths]
     digest = hashlib.sha256("\n".join(ddl).encode()).hexdigest()
     try:
         if conn.execute("SELECT ddl_sha256 FROM raw.schema_state").fetchall() == [(digest,)]:
@@ -58,10 +68,58 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
         pass
     for schema in SCHEMAS:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    for text in ddl:
+    for path, text in zip(paths, ddl, strict=True):
+        _upgrade_table(conn, path.parent.name, path.stem, text)
         conn.execute(text)
     conn.execute("DELETE FROM raw.schema_state")
     conn.execute("INSERT INTO raw.schema_state VALUES (?)", [digest])
+
+
+def _columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str, bool, str | None]]:
+    return [
+        (str(name), str(kind), bool(nullable), default)
+        for name, kind, nullable, default in conn.execute(
+            "SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns()"
+            " WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+            [schema, table],
+        ).fetchall()
+    ]
+
+
+def _upgrade_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str, text: str) -> None:
+    """Make an existing table match its DDL file.
+
+    Derived tables (core, marts) are dropped and recreated: `meterline run` rebuilds every day present. Tables
+    holding ingested data (raw, staging) only gain columns that have a default; anything else stops with a message,
+    because dropping them would lose data.
+    """
+    existing = _columns(conn, schema, table)
+    if not existing:
+        return
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_PROBE}")
+    conn.execute(f"DROP TABLE IF EXISTS {_PROBE}.{table}")
+    conn.execute(text.replace(f"{schema}.{table}", f"{_PROBE}.{table}"))
+    wanted = _columns(conn, _PROBE, table)
+    conn.execute(f"DROP SCHEMA {_PROBE} CASCADE")
+    if [column[:2] for column in wanted] == [column[:2] for column in existing]:
+        return
+    if schema in DERIVED_SCHEMAS:
+        log.warning("%s.%s changed shape in this meterline version: recreated, rebuild the days to fill it",
+                    schema, table)
+        conn.execute(f"DROP TABLE {schema}.{table}")
+        return
+    have = {name: kind for name, kind, _, _ in existing}
+    for name, kind, nullable, default in wanted:
+        if name in have:
+            if have[name] != kind:
+                raise WarehouseSchemaError(f"{schema}.{table}.{name} is {have[name]} but this meterline needs {kind}:"
+                                           " move the warehouse aside and run again to rebuild it from the logs")
+            continue
+        if default is None and not nullable:
+            raise WarehouseSchemaError(f"{schema}.{table} lacks {name} and it has no default: move the warehouse"
+                                       " aside and run again to rebuild it from the logs")
+        clause = f" DEFAULT {default}" if default is not None else ""
+        conn.execute(f"ALTER TABLE {schema}.{table} ADD COLUMN {name} {kind}{clause}")
 
 
 def rebuild_days(

@@ -46,7 +46,7 @@ def test_quote_refuses_to_guess_a_price() -> None:
     assert code == 1 and "unpriced_model: not in the catalogue" in out
     code, out = _run("pricing", "quote", "--provider", "openai", "--model", "gpt-5-nano", "--input", "5",
                      "--tier", "priority", "--at", "2026-03-10")
-    assert code == 1 and "unpriced_variant: no price for this date, tier and batch combination" in out
+    assert code == 1 and "unpriced_variant: no price for this date, tier, batch and scope combination" in out
 
 
 def test_validate_passes_the_bundled_catalogue() -> None:

@@ -10,6 +10,7 @@ import copy
 import gzip
 import zlib
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +85,18 @@ ANTHROPIC_ROW: Record = {
     "user_id": "u",
     "service_tier": "standard",
     "is_batch": False,
+    "endpoint_scope": None,
     "input_tokens": 21,  # Anthropic input_tokens is already uncached
     "cache_read_tokens": 18432,
     "cache_write_5m_tokens": 1200,
     "cache_write_1h_tokens": 0,
     "output_tokens": 512,
     "reasoning_tokens": 0,
+    "input_audio_tokens": 0,
+    "output_audio_tokens": 0,
+    "input_image_tokens": 0,
+    "output_image_tokens": 0,
+    "cache_storage_token_hours": Decimal(0),
     "web_search_requests": 1,
     "requests": 1,
     "source_format": "anthropic_messages",
@@ -107,12 +114,18 @@ CHAT_ROW: Record = {
     "user_id": None,
     "service_tier": "standard",
     "is_batch": False,
+    "endpoint_scope": None,
     "input_tokens": 86,  # 2006 prompt - 1920 cached
     "cache_read_tokens": 1920,
     "cache_write_5m_tokens": 0,
     "cache_write_1h_tokens": 0,
     "output_tokens": 300,
     "reasoning_tokens": 0,
+    "input_audio_tokens": 0,
+    "output_audio_tokens": 0,
+    "input_image_tokens": 0,
+    "output_image_tokens": 0,
+    "cache_storage_token_hours": Decimal(0),
     "web_search_requests": 0,
     "requests": 1,
     "source_format": "openai_chat",

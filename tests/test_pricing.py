@@ -13,7 +13,7 @@ from pipelines.demo.generate import generate
 from pipelines.pricing.aliases import ModelIndex
 from pipelines.pricing.catalogue import CatalogueError, load_catalogue
 from pipelines.pricing.quote import Usage, quote
-from pipelines.pricing.rates import build_rate_rows
+from pipelines.pricing.rates import build_rate_card, build_rate_rows
 from pipelines.runner import day_blocks, run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
 from tests.conftest import make_settings, read
@@ -101,24 +101,42 @@ def test_rate_card_derives_long_context_variants_by_ratio() -> None:
 
 
 @pytest.mark.parametrize(
-    ("provider", "raw", "expected"),
+    ("provider", "platform", "raw", "expected"),
     [
-        ("openai", "gpt-4o-2024-08-06", ("gpt-4o", True)),
-        ("openai", "gpt-4o-2024-05-13", ("gpt-4o-2024-05-13", True)),
-        ("openai", "gpt-4o-mini-2024-07-18", ("gpt-4o-mini", True)),
-        ("openai", "openai/gpt-5-2025-08-07", ("gpt-5", True)),
-        ("anthropic", "claude-sonnet-4-5@20250929", ("claude-sonnet-4-5", True)),
-        ("anthropic", "claude-3-7-sonnet-latest", ("claude-3-7-sonnet", True)),
-        ("google", "models/gemini-2.5-flash", ("gemini-2.5-flash", True)),
-        ("google", "publishers/google/models/gemini-2.5-flash-001", ("gemini-2.5-flash", True)),
-        ("google", "GEMINI-2.5-PRO", ("gemini-2.5-pro", True)),
-        ("openai", "ft:gpt-4o-mini-2024-07-18:acme::abc", ("ft:gpt-4o-mini-2024-07-18:acme::abc", False)),
-        ("anthropic", "gpt-4o", ("gpt-4o", False)),
+        ("openai", "direct", "gpt-4o-2024-08-06", ("openai", "gpt-4o", True, None)),
+        ("openai", "direct", "gpt-4o-2024-05-13", ("openai", "gpt-4o-2024-05-13", True, None)),
+        ("openai", "direct", "gpt-4o-mini-2024-07-18", ("openai", "gpt-4o-mini", True, None)),
+        ("openai", "direct", "openai/gpt-5-2025-08-07", ("openai", "gpt-5", True, None)),
+        ("anthropic", "direct", "claude-3-7-sonnet-latest", ("anthropic", "claude-3-7-sonnet", True, None)),
+        ("google", "direct", "models/gemini-2.5-flash", ("google", "gemini-2.5-flash", True, None)),
+        ("google", "direct", "publishers/google/models/gemini-2.5-flash-001",
+         ("google", "gemini-2.5-flash", True, None)),
+        ("google", "direct", "GEMINI-2.5-PRO", ("google", "gemini-2.5-pro", True, None)),
+        # The serving platform's own catalogue prices it, and Bedrock's prefixes become the endpoint scope.
+        ("anthropic", "vertex", "claude-sonnet-4-5@20250929", ("vertex", "claude-sonnet-4-5", True, None)),
+        ("google", "vertex", "gemini-2.5-pro", ("vertex", "gemini-2.5-pro", True, None)),
+        ("anthropic", "bedrock", "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+         ("bedrock", "anthropic.claude-sonnet-4-5", True, "geo")),
+        ("anthropic", "bedrock", "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+         ("bedrock", "anthropic.claude-sonnet-4-5", True, "global")),
+        ("anthropic", "bedrock", "anthropic.claude-sonnet-4-5-20250929-v1:0",
+         ("bedrock", "anthropic.claude-sonnet-4-5", True, "in_region")),
+        ("anthropic", "bedrock",
+         "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+         ("bedrock", "anthropic.claude-sonnet-4-5", True, "geo")),
+        # Unknown ids stay visible under their own name, never dropped or guessed.
+        ("openai", "direct", "ft:gpt-4o-mini-2024-07-18:acme::abc",
+         ("openai", "ft:gpt-4o-mini-2024-07-18:acme::abc", False, None)),
+        ("anthropic", "direct", "gpt-4o", ("anthropic", "gpt-4o", False, None)),
+        ("anthropic", "openrouter", "claude-sonnet-4-5", ("anthropic", "claude-sonnet-4-5", True, None)),
     ],
 )
-def test_model_ids_resolve_through_one_alias_layer(provider: str, raw: str, expected: tuple[str, bool]) -> None:
+def test_model_ids_resolve_through_one_alias_layer(
+    provider: str, platform: str, raw: str, expected: tuple[str, str, bool, str | None]
+) -> None:
     index = ModelIndex.from_catalogue(load_catalogue(bundled_pricing_dir()))
-    assert index.resolve(provider, raw) == expected
+    resolved = index.resolve(provider, raw, platform)
+    assert (resolved.price_provider, resolved.model, resolved.known, resolved.endpoint_scope) == expected
 
 
 def test_day_blocks_bridge_short_gaps_and_split_long_ones() -> None:
@@ -137,18 +155,24 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def test_sql_pricing_matches_the_reference_quote_on_every_demo_event(demo_settings: Settings) -> None:
-    rows = build_rate_rows(load_catalogue(bundled_pricing_dir()))
+    catalogue = load_catalogue(bundled_pricing_dir())
+    card = build_rate_card(catalogue)
     events = read(demo_settings, """
-        SELECT provider, model, event_time, service_tier, is_batch, input_tokens, cache_read_tokens,
-               cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, web_search_requests,
-               cost_status, list_cost_usd, rate_id
+        SELECT price_provider, model, event_time, service_tier, is_batch, endpoint_scope, input_tokens,
+               cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens,
+               input_audio_tokens, output_audio_tokens, input_image_tokens, output_image_tokens,
+               cache_storage_token_hours, web_search_requests,
+               coalesce(sum(web_search_requests) OVER (PARTITION BY quota_group ORDER BY event_time, event_id
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS used_before,
+               cost_status, list_cost_usd, contracted_cost_usd, rate_id
         FROM core.usage_priced""")
     assert len(events) > 500
     statuses = set()
-    for *fields, status, cost, rate_id in events:
-        usage = Usage(*fields)
-        expected = quote(rows, usage)
+    for *fields, used_before, status, cost, contracted, rate_id in events:
+        usage = Usage(*fields, web_search_used_before=int(used_before) if fields[-1] else 0)
+        expected = quote(card, usage, catalogue.exchange_rates)
         assert (expected.cost_status, expected.list_cost_usd) == (status, cost), usage
+        assert contracted == cost  # no contract overlay in this run
         assert (expected.rate.rate_id if expected.rate else None) == rate_id
         statuses.add(status)
     assert statuses == {"priced", "unpriced_model"}

@@ -451,7 +451,8 @@ def test_mapped_dict_holds_no_message_text(mapper: Any, record: Record) -> None:
     assert "4111" not in text
     assert "content" not in mapped and "choices" not in mapped and "candidates" not in mapped
     # only metering keys come out
-    allowed = {"response_id", "provider_time", "model_raw", "service_tier", "is_batch", "platform", *BUCKETS}
+    allowed = {"response_id", "provider_time", "model_raw", "service_tier", "is_batch", "platform", *BUCKETS,
+               "input_audio_tokens", "output_audio_tokens", "input_image_tokens", "output_image_tokens"}
     assert set(mapped) <= allowed
 
 

@@ -11,6 +11,7 @@ import pytest
 from pipelines.warehouse import ensure_schema, rebuild_days
 
 TABLES = {"raw.file_ledger", "raw.rejects", "raw.schema_state", "staging.usage_records", "core.price_rates",
+          "core.price_windows", "core.fx_rates", "core.catalogue_versions", "core.contract_terms", "core.reprice_log",
           "core.model_aliases", "core.usage_events", "core.usage_priced", "marts.daily_model_spend",
           "marts.daily_project_spend"}
 
@@ -38,8 +39,11 @@ def test_ddl_runs_when_the_warehouse_lacks_this_version_of_it(tmp_path: Path) ->
 def test_a_failed_rebuild_leaves_the_days_as_they_were(tmp_path: Path) -> None:
     with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
         ensure_schema(conn)
-        conn.execute("INSERT INTO marts.daily_model_spend SELECT DATE '2026-03-10', 'openai', 'gpt-4o', 1, 0, 0, 0, 0,"
-                     " 0, 0, 0, 0, 0, 0, 0, 0, 0, 1.5, 0, 0")
+        row = {"usage_date": date(2026, 3, 10), "provider": "openai", "model": "gpt-4o", "list_cost_usd": 1.5}
+        columns = [name for (name,) in conn.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name ="
+                                                    " 'marts' AND table_name = 'daily_model_spend'").fetchall()]
+        conn.execute(f"INSERT INTO marts.daily_model_spend VALUES ({', '.join('?' * len(columns))})",
+                     [row.get(name, 0) for name in columns])
         conn.execute("DROP TABLE core.usage_priced")  # the build now fails half-way, after its DELETE
         with pytest.raises(duckdb.CatalogException):
             rebuild_days(conn, "marts.daily_model_spend", date(2026, 3, 10), date(2026, 3, 10))

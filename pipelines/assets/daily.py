@@ -7,9 +7,9 @@ import dagster as dg
 import duckdb
 
 from pipelines.assets.ingest import usage_files
-from pipelines.assets.pricing import price_rates
+from pipelines.assets.pricing import contract_terms, price_rates
 from pipelines.partitions import daily_partitions
-from pipelines.pricing.store import resolve_models
+from pipelines.pricing.store import current_catalogue_version, resolve_models
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.warehouse import rebuild_days
 
@@ -28,11 +28,12 @@ def day_range(context: dg.AssetExecutionContext) -> tuple[date, date]:
     return date.fromisoformat(window.start), date.fromisoformat(window.end)
 
 
-def _current_catalogue_version(conn: duckdb.DuckDBPyConnection) -> str:
-    row = conn.execute("SELECT any_value(catalogue_version) FROM core.price_rates").fetchone()
-    if not row or row[0] is None:
+def _versions(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    catalogue = current_catalogue_version(conn)
+    if catalogue is None:
         raise dg.Failure("core.price_rates is empty: materialise core/price_rates (meterline run does) first")
-    return str(row[0])
+    row = conn.execute("SELECT any_value(contracts_version) FROM core.contract_terms").fetchone()
+    return {"catalogue_version": catalogue, "contracts_version": str(row[0]) if row and row[0] else "none"}
 
 
 @dg.asset(key=["core", "usage_events"], group_name="core", deps=[usage_files, price_rates], **_DAILY,
@@ -44,7 +45,7 @@ def usage_events(
     catalogue = sources.catalogue()
     with warehouse.connection() as conn:
         resolved = resolve_models(conn, catalogue, first, last)
-        unknown = sorted({raw for _, raw, _, known in resolved if not known})
+        unknown = sorted({raw for _, _, raw, resolution in resolved if not resolution.known})
         if unknown:
             context.log.warning(f"models not in the catalogue (flagged unpriced): {', '.join(unknown)}")
         rows = rebuild_days(conn, "core.usage_events", first, last)
@@ -52,15 +53,16 @@ def usage_events(
     return dg.MaterializeResult(metadata={"dagster/row_count": rows, "days": f"{first} .. {last}"})
 
 
-@dg.asset(key=["core", "usage_priced"], group_name="core", deps=[usage_events], **_DAILY,
+@dg.asset(key=["core", "usage_priced"], group_name="core", deps=[usage_events, contract_terms], **_DAILY,
           description="Each event priced at the rate in force at its time; cost_status flags what has no price.")
 def usage_priced(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     first, last = day_range(context)
     with warehouse.connection() as conn:
-        version = _current_catalogue_version(conn)
-        rows = rebuild_days(conn, "core.usage_priced", first, last, {"catalogue_version": version})
-    context.log.info(f"core.usage_priced {first} .. {last}: {rows:,} events priced with catalogue {version}")
-    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "catalogue_version": version})
+        versions = _versions(conn)
+        rows = rebuild_days(conn, "core.usage_priced", first, last, versions)
+    context.log.info(f"core.usage_priced {first} .. {last}: {rows:,} events priced with catalogue "
+                     f"{versions['catalogue_version']}, contracts {versions['contracts_version']}")
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows, **versions})
 
 
 @dg.asset(key=["marts", "daily_model_spend"], group_name="marts", deps=[usage_priced], freshness_policy=_FRESH,

@@ -77,7 +77,7 @@ def store_file(
         conn.execute("DELETE FROM raw.rejects WHERE source_file = ?", [source_file])
         for batch in batches:
             conn.register("staging_batch", batch)
-            conn.execute("INSERT INTO staging.usage_records SELECT * FROM staging_batch")
+            conn.execute("INSERT INTO staging.usage_records BY NAME SELECT * FROM staging_batch")
             conn.unregister("staging_batch")
         now = datetime.now().replace(microsecond=0)
         if result.rejects:

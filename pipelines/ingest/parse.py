@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,10 @@ from pipelines.ingest.files import TruncatedFile, read_lines
 from pipelines.ingest.providers import Shape, detect_shape, event_time
 
 BATCH_ROWS = 100_000
+_SCOPES = ("global", "geo", "in_region")
+_NO_STORAGE = Decimal(0)
+_STORAGE_QUANTUM = Decimal("0.000001")
+_STORAGE_LIMIT = Decimal(10) ** 18
 _SNIFF_LINES = 50
 
 STAGING_SCHEMA = pa.schema(
@@ -38,12 +43,18 @@ STAGING_SCHEMA = pa.schema(
         ("user_id", pa.string()),
         ("service_tier", pa.string()),
         ("is_batch", pa.bool_()),
+        ("endpoint_scope", pa.string()),
         ("input_tokens", pa.int64()),
         ("cache_read_tokens", pa.int64()),
         ("cache_write_5m_tokens", pa.int64()),
         ("cache_write_1h_tokens", pa.int64()),
         ("output_tokens", pa.int64()),
         ("reasoning_tokens", pa.int64()),
+        ("input_audio_tokens", pa.int64()),
+        ("output_audio_tokens", pa.int64()),
+        ("input_image_tokens", pa.int64()),
+        ("output_image_tokens", pa.int64()),
+        ("cache_storage_token_hours", pa.decimal128(24, 6)),
         ("web_search_requests", pa.int64()),
         ("requests", pa.int64()),
         ("source_format", pa.string()),
@@ -121,6 +132,29 @@ def _envelope_text(envelope: dict[str, Any] | None, key: str) -> str | None:
     return value if value is None or type(value) is str else text(envelope, key)
 
 
+def _scope(envelope: dict[str, Any] | None) -> str | None:
+    scope = _envelope_text(envelope, "endpoint_scope")
+    if scope is not None and scope not in _SCOPES:
+        raise RecordError(f"envelope field endpoint_scope is not one of {', '.join(_SCOPES)}: {scope!r}"[:200])
+    return scope
+
+
+def _storage(envelope: dict[str, Any] | None) -> Decimal:
+    """Explicit-cache token-hours: no response reports them, so only the envelope can."""
+    value = envelope.get("cache_storage_token_hours") if envelope else None
+    if value is None:
+        return _NO_STORAGE
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise RecordError(f"envelope field cache_storage_token_hours is not a number: {value!r}"[:200])
+    try:
+        hours = Decimal(str(value)).quantize(_STORAGE_QUANTUM)
+    except ArithmeticError:
+        raise RecordError(f"envelope field cache_storage_token_hours is not a number: {value!r}"[:200]) from None
+    if not hours.is_finite() or hours < 0 or hours >= _STORAGE_LIMIT:
+        raise RecordError(f"envelope field cache_storage_token_hours is out of range: {value!r}"[:200])
+    return hours
+
+
 def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[tuple[Any, ...], str]:
     """One record as a staging row, in STAGING_COLUMNS order."""
     if not isinstance(obj, dict):
@@ -155,12 +189,18 @@ def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[tup
         _envelope_text(envelope, "user_id"),
         mapped["service_tier"],
         bool(batch_flag) or mapped.get("is_batch", False),
+        _scope(envelope),
         mapped["input_tokens"],
         mapped["cache_read_tokens"],
         mapped["cache_write_5m_tokens"],
         mapped["cache_write_1h_tokens"],
         mapped["output_tokens"],
         mapped["reasoning_tokens"],
+        mapped.get("input_audio_tokens", 0),
+        mapped.get("output_audio_tokens", 0),
+        mapped.get("input_image_tokens", 0),
+        mapped.get("output_image_tokens", 0),
+        _storage(envelope),
         mapped["web_search_requests"],
         1,
         source_format,

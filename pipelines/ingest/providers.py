@@ -41,22 +41,30 @@ def _model(obj: dict[str, Any], *paths: str) -> str:
     raise RecordError(f"missing field {paths[0]}")
 
 
-def _openai(resp: dict[str, Any], spelling: tuple[str, str, str, str, str, str], missing_usage: str) -> Mapped:
-    """Chat Completions and Responses differ only in names: (input, cached, cache write, output, reasoning, time)."""
-    input_key, cached_key, written_key, output_key, reasoning_key, time_key = spelling
+def _openai(resp: dict[str, Any], spelling: tuple[str, ...], missing_usage: str) -> Mapped:
+    """Chat Completions and Responses differ only in names: (input, cached, cache write, input audio, output,
+    output audio, reasoning, time). Audio counts sit inside the prompt and completion totals."""
+    input_key, cached_key, written_key, audio_in_key, output_key, audio_out_key, reasoning_key, time_key = spelling
     usage = resp.get("usage")
     if not isinstance(usage, dict):
         raise RecordError(f"missing field usage ({missing_usage})")
     total_in = count(usage, input_key, required=True)
     cached = count(usage, cached_key)
     written = count(usage, written_key)
-    uncached = total_in - cached - written
+    audio_in = count(usage, audio_in_key)
+    uncached = total_in - cached - written - audio_in
     if uncached < 0:
         raise RecordError(
             f"negative token count in input: usage.{input_key} ({total_in}) is less than cached ({cached})"
-            f" plus cache-write ({written}) tokens"
+            f" plus cache-write ({written}) plus audio ({audio_in}) tokens"
         )
-    output = count(usage, output_key, required=True)
+    total_out = count(usage, output_key, required=True)
+    audio_out = count(usage, audio_out_key)
+    output = total_out - audio_out
+    if output < 0:
+        raise RecordError(
+            f"negative token count in output: usage.{output_key} ({total_out}) is less than audio ({audio_out})"
+        )
     reasoning = count(usage, reasoning_key)
     created = resp.get(time_key)
     return {
@@ -72,6 +80,8 @@ def _openai(resp: dict[str, Any], spelling: tuple[str, str, str, str, str, str],
         "output_tokens": output,
         # Informational subset of output; capped so a provider's rounding never makes the subset exceed the whole.
         "reasoning_tokens": min(reasoning, output),
+        "input_audio_tokens": audio_in,
+        "output_audio_tokens": audio_out,
         "web_search_requests": 0,
     }
 
@@ -80,7 +90,8 @@ def openai_chat(resp: dict[str, Any]) -> Mapped:
     return _openai(
         resp,
         ("prompt_tokens", "prompt_tokens_details.cached_tokens", "prompt_tokens_details.cache_write_tokens",
-         "completion_tokens", "completion_tokens_details.reasoning_tokens", "created"),
+         "prompt_tokens_details.audio_tokens", "completion_tokens", "completion_tokens_details.audio_tokens",
+         "completion_tokens_details.reasoning_tokens", "created"),
         "streaming chunk without usage, or an error response",
     )
 
@@ -89,7 +100,8 @@ def openai_responses(resp: dict[str, Any]) -> Mapped:
     return _openai(
         resp,
         ("input_tokens", "input_tokens_details.cached_tokens", "input_tokens_details.cache_write_tokens",
-         "output_tokens", "output_tokens_details.reasoning_tokens", "created_at"),
+         "input_tokens_details.audio_tokens", "output_tokens", "output_tokens_details.audio_tokens",
+         "output_tokens_details.reasoning_tokens", "created_at"),
         "the response did not complete",
     )
 
@@ -133,6 +145,21 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped:
     }
 
 
+def _modality(usage: dict[str, Any], key: str, modality: str, prefix: str) -> int:
+    """The token count of one modality in a Gemini `*TokensDetails` list (absent: 0)."""
+    details = usage.get(key)
+    if details is None:
+        return 0
+    if not isinstance(details, list):
+        raise RecordError(f"{prefix}{key} is not a list")
+    total = 0
+    for index, item in enumerate(details):
+        if isinstance(item, dict) and item.get("modality") == modality:
+            total += count(item, "tokenCount" if "tokenCount" in item else "token_count",
+                           prefix=f"{prefix}{key}[{index}].")
+    return total
+
+
 def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
     camel = "usageMetadata" in resp
     usage = resp.get("usageMetadata") if camel else resp.get("usage_metadata")
@@ -159,6 +186,15 @@ def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
         raise RecordError(
             f"negative token count in input: {base}.{prompt_name} ({prompt}) is less than {cached_name} ({cached})"
         )
+    audio_in = _modality(usage, "promptTokensDetails" if camel else "prompt_tokens_details", "AUDIO", prefix)
+    audio_cached = _modality(usage, "cacheTokensDetails" if camel else "cache_tokens_details", "AUDIO", prefix)
+    audio_out = _modality(usage, "candidatesTokensDetails" if camel else "candidates_tokens_details", "AUDIO", prefix)
+    image_out = _modality(usage, "candidatesTokensDetails" if camel else "candidates_tokens_details", "IMAGE", prefix)
+    # Cached audio stays in the cache-read bucket: the catalogue has no cached-audio class yet.
+    audio_uncached = max(audio_in - audio_cached, 0)
+    if audio_out + image_out > candidates:
+        raise RecordError(f"{base} candidate modality counts ({audio_out + image_out}) exceed the candidate total"
+                          f" ({candidates})")
     traffic = text(usage, "trafficType" if camel else "traffic_type")
     created = resp.get("createTime", resp.get("create_time"))
     return {
@@ -167,12 +203,15 @@ def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
         "model_raw": _model(resp, "modelVersion", "model_version"),
         "service_tier": _tier(traffic, _GEMINI_TRAFFIC, "trafficType") if traffic else "standard",
         "platform": "vertex" if traffic or created is not None else "direct",
-        "input_tokens": prompt - cached + tool_prompt,
+        "input_tokens": prompt - cached + tool_prompt - audio_uncached,
         "cache_read_tokens": cached,
         "cache_write_5m_tokens": 0,
         "cache_write_1h_tokens": 0,
-        "output_tokens": candidates + thoughts,
+        "output_tokens": candidates - audio_out - image_out + thoughts,
         "reasoning_tokens": thoughts,
+        "input_audio_tokens": audio_uncached,
+        "output_audio_tokens": audio_out,
+        "output_image_tokens": image_out,
         "web_search_requests": 0,
     }
 

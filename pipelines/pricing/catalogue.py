@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from models.pricing import ProviderCatalogue
+from models.pricing import ExchangeRates, ProviderCatalogue
+
+# Not a provider: the dated conversion of non-USD catalogue currencies into USD.
+EXCHANGE_RATES_FILE = "exchange_rates.yaml"
 
 
 class CatalogueError(ValueError):
@@ -21,9 +24,10 @@ class Catalogue:
     providers: dict[str, ProviderCatalogue]
     version: str
     directory: Path
+    exchange_rates: ExchangeRates = field(default_factory=ExchangeRates)
 
 
-def _describe(loc: tuple[int | str, ...], raw: object) -> str:
+def describe_location(loc: tuple[int | str, ...], raw: object) -> str:
     """Turn a pydantic location into `models[3] (gpt-4o) > prices[1] > rates > input`."""
     parts: list[str] = []
     node = raw
@@ -44,7 +48,7 @@ def _describe(loc: tuple[int | str, ...], raw: object) -> str:
     return " > ".join(parts) or "(top level)"
 
 
-def load_provider_file(path: Path) -> ProviderCatalogue:
+def read_yaml(path: Path, expected: str) -> dict[str, object]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -52,13 +56,22 @@ def load_provider_file(path: Path) -> ProviderCatalogue:
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise CatalogueError(f"{path}:{where} is not valid YAML: {getattr(exc, 'problem', exc)}") from exc
     if not isinstance(raw, dict):
-        raise CatalogueError(f"{path}: expected a mapping with `provider` and `models`")
+        raise CatalogueError(f"{path}: expected a mapping with {expected}")
+    return raw
+
+
+def validation_error(path: Path, exc: ValidationError, raw: object) -> CatalogueError:
+    problems = [f"{describe_location(error['loc'], raw)}: {error['msg']}" for error in exc.errors()[:3]]
+    more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+    return CatalogueError(f"{path}: {'; '.join(problems)}{more}")
+
+
+def load_provider_file(path: Path) -> ProviderCatalogue:
+    raw = read_yaml(path, "`provider` and `models`")
     try:
         catalogue = ProviderCatalogue.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"{_describe(error['loc'], raw)}: {error['msg']}" for error in exc.errors()[:3]]
-        more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
-        raise CatalogueError(f"{path}: {'; '.join(problems)}{more}") from exc
+        raise validation_error(path, exc, raw) from exc
     if catalogue.provider != path.stem:
         raise CatalogueError(f"{path}: provider `{catalogue.provider}` must match the file name `{path.stem}`")
     return catalogue
@@ -77,7 +90,7 @@ def _check_identity(path: Path, catalogue: ProviderCatalogue) -> None:
 def load_catalogue(directory: Path) -> Catalogue:
     if not directory.is_dir():
         raise CatalogueError(f"{directory}: pricing directory does not exist")
-    files = sorted(directory.glob("*.yaml"))
+    files = sorted(path for path in directory.glob("*.yaml") if path.name != EXCHANGE_RATES_FILE)
     if not files:
         raise CatalogueError(f"{directory}: no *.yaml catalogue files")
     digest = hashlib.sha256()
@@ -88,4 +101,19 @@ def load_catalogue(directory: Path) -> Catalogue:
         providers[catalogue.provider] = catalogue
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    return Catalogue(providers=providers, version=digest.hexdigest()[:12], directory=directory)
+    exchange_rates = ExchangeRates()
+    fx_path = directory / EXCHANGE_RATES_FILE
+    if fx_path.is_file():
+        raw = read_yaml(fx_path, "`rates`")
+        try:
+            exchange_rates = ExchangeRates.model_validate(raw)
+        except ValidationError as exc:
+            raise validation_error(fx_path, exc, raw) from exc
+        digest.update(fx_path.name.encode())
+        digest.update(fx_path.read_bytes())
+    for provider, catalogue in providers.items():
+        if catalogue.currency != "USD" and not any(r.currency == catalogue.currency for r in exchange_rates.rates):
+            raise CatalogueError(f"{directory / (provider + '.yaml')}: currency {catalogue.currency} has no rate "
+                                 f"in {EXCHANGE_RATES_FILE}")
+    return Catalogue(providers=providers, version=digest.hexdigest()[:12], directory=directory,
+                     exchange_rates=exchange_rates)

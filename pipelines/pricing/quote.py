@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
-from pipelines.pricing.rates import RateRow
+from models.contracts import Contract
+from models.pricing import ExchangeRates
+from pipelines.pricing.rates import ANY_SCOPE, RATE_COLUMNS, RateCard, RateRow, WindowRow
 
-# (usage field, rate field) for each exclusive token bucket.
-TOKEN_RATES: tuple[tuple[str, str], ...] = (
-    ("input_tokens", "input"),
-    ("cache_read_tokens", "cache_read"),
-    ("cache_write_5m_tokens", "cache_write_5m"),
-    ("cache_write_1h_tokens", "cache_write_1h"),
-    ("output_tokens", "output"),
-)
+_UTC = ZoneInfo("UTC")
+_USD_PLACES = Decimal(1).scaleb(-12)
 
 
 @dataclass(frozen=True)
@@ -26,64 +22,233 @@ class Usage:
     event_time: datetime
     service_tier: str = "standard"
     is_batch: bool = False
+    endpoint_scope: str = "global"
     input_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_5m_tokens: int = 0
     cache_write_1h_tokens: int = 0
     output_tokens: int = 0
+    reasoning_tokens: int = 0
+    input_audio_tokens: int = 0
+    output_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    output_image_tokens: int = 0
+    cache_storage_token_hours: Decimal = Decimal(0)
     web_search_requests: int = 0
+    web_search_used_before: int = 0
+
+    @property
+    def input_uncached(self) -> int:
+        return self.input_tokens + self.input_audio_tokens + self.input_image_tokens
 
     @property
     def input_total(self) -> int:
-        """What long-context cliffs measure: every input token, cached or not."""
-        return self.input_tokens + self.cache_read_tokens + self.cache_write_5m_tokens + self.cache_write_1h_tokens
+        """What long-context cliffs measure by default: every input token, cached or not."""
+        return self.input_uncached + self.cache_read_tokens + self.cache_write_5m_tokens + self.cache_write_1h_tokens
+
+
+@dataclass(frozen=True)
+class Line:
+    """One priced class: `quantity` x `rate` (per unit, catalogue currency) = `cost`, and why that rate."""
+
+    cost_class: str
+    label: str
+    quantity: Decimal
+    unit: str
+    rate: Decimal | None
+    rate_column: str
+    own_column: str
+    cost: Decimal | None
+
+
+# (cost class, label, usage field, rate column, fallback rate column, unit)
+LINES: tuple[tuple[str, str, str, str, str | None, str], ...] = (
+    ("input", "input (uncached)", "input_tokens", "input", None, "tokens"),
+    ("cache_read", "cache read", "cache_read_tokens", "cache_read", None, "tokens"),
+    ("cache_write_5m", "cache write 5m", "cache_write_5m_tokens", "cache_write_5m", None, "tokens"),
+    ("cache_write_1h", "cache write 1h", "cache_write_1h_tokens", "cache_write_1h", None, "tokens"),
+    ("output", "output (non-reasoning)", "output_tokens", "output", None, "tokens"),
+    ("output", "output (reasoning)", "reasoning_tokens", "output_reasoning", "output", "tokens"),
+    ("audio", "audio input", "input_audio_tokens", "input_audio", "input", "tokens"),
+    ("audio", "audio output", "output_audio_tokens", "output_audio", "output", "tokens"),
+    ("image", "image input", "input_image_tokens", "input_image", "input", "tokens"),
+    ("image", "image output", "output_image_tokens", "output_image", "output", "tokens"),
+    ("cache_storage", "cache storage", "cache_storage_token_hours", "cache_storage", None, "token-hours"),
+    ("web_search", "web search", "web_search_billable", "web_search", None, "calls"),
+)
+COST_CLASSES: tuple[str, ...] = tuple(dict.fromkeys(line[0] for line in LINES))
 
 
 @dataclass(frozen=True)
 class Quote:
     cost_status: str
     rate: RateRow | None
-    costs: dict[str, Decimal] = field(default_factory=dict)
+    usd_per_unit: Decimal | None = None
+    lines: list[Line] = field(default_factory=list)
+    web_search_free: int = 0
+    contract: Contract | None = None
+    contracted_cost_usd: Decimal | None = None
+
+    def class_cost_usd(self, cost_class: str) -> Decimal | None:
+        parts = [line.cost for line in self.lines if line.cost_class == cost_class]
+        if any(part is None for part in parts) or self.usd_per_unit is None:
+            return None
+        total = sum((part for part in parts if part is not None), Decimal(0))
+        return (total * self.usd_per_unit).quantize(_USD_PLACES, ROUND_HALF_UP)
+
+    @property
+    def list_cost_original(self) -> Decimal | None:
+        if self.cost_status != "priced":
+            return None
+        return sum((line.cost for line in self.lines if line.cost is not None), Decimal(0))
 
     @property
     def list_cost_usd(self) -> Decimal | None:
-        return sum(self.costs.values(), Decimal(0)) if self.cost_status == "priced" else None
+        if self.cost_status != "priced":
+            return None
+        return sum((self.class_cost_usd(c) or Decimal(0) for c in COST_CLASSES), Decimal(0))
 
 
-def select_rate(rows: Iterable[RateRow], usage: Usage) -> tuple[RateRow | None, str]:
+def in_window(window: WindowRow, moment: datetime) -> bool:
+    local = moment.replace(tzinfo=_UTC).astimezone(ZoneInfo(window.timezone))
+    if local.isoweekday() not in window.weekdays:
+        return False
+    minute = local.hour * 60 + local.minute
+    if window.start_minute == window.end_minute:
+        return True
+    if window.start_minute < window.end_minute:
+        return window.start_minute <= minute < window.end_minute
+    return minute >= window.start_minute or minute < window.end_minute
+
+
+def select_rate(card: RateCard, usage: Usage) -> tuple[RateRow | None, str]:
     known_model = False
-    for row in rows:
+    found: list[RateRow] = []
+    for row in card.rates:
         if row.provider != usage.provider or row.model != usage.model:
             continue
         known_model = True
-        if usage.event_time < row.effective_from:
+        measure = usage.input_uncached if row.context_measure == "input_uncached" else usage.input_total
+        if (
+            usage.event_time < row.effective_from
+            or (row.effective_to is not None and usage.event_time >= row.effective_to)
+            or row.service_tier != usage.service_tier
+            or row.is_batch != usage.is_batch
+            or row.endpoint_scope not in (ANY_SCOPE, usage.endpoint_scope)
+            or (row.context_above > 0 and measure <= row.context_above)
+            or (row.context_up_to is not None and measure > row.context_up_to)
+        ):
             continue
-        if row.effective_to is not None and usage.event_time >= row.effective_to:
+        if row.window_id is not None and not any(
+            in_window(window, usage.event_time) for window in card.windows if window.window_id == row.window_id
+        ):
             continue
-        if row.service_tier != usage.service_tier or row.is_batch != usage.is_batch:
-            continue
-        if usage.input_total <= row.context_above and row.context_above > 0:
-            continue
-        if row.context_up_to is not None and usage.input_total > row.context_up_to:
-            continue
-        return row, "priced"
-    return None, "unpriced_variant" if known_model else "unpriced_model"
+        found.append(row)
+    if not found:
+        return None, "unpriced_variant" if known_model else "unpriced_model"
+    found.sort(key=lambda r: (r.endpoint_scope == ANY_SCOPE, r.window_id is None, r.rate_id))
+    return found[0], "priced"
 
 
-def quote(rows: Iterable[RateRow], usage: Usage) -> Quote:
-    rate, status = select_rate(rows, usage)
+def exchange_rate(rates: ExchangeRates, currency: str, moment: datetime) -> Decimal | None:
+    if currency == "USD":
+        return Decimal(1)
+    in_force = [r for r in rates.rates if r.currency == currency and r.effective_from <= moment.date()]
+    return max(in_force, key=lambda r: r.effective_from).usd_per_unit if in_force else None
+
+
+def contract_for(contracts: list[Contract], usage: Usage) -> Contract | None:
+    from fnmatch import fnmatchcase
+
+    for contract in contracts:
+        if contract.discount_percent is None and contract.rates is None:
+            continue
+        if contract.provider != usage.provider or usage.event_time < contract.effective_from:
+            continue
+        if contract.effective_to is not None and usage.event_time >= contract.effective_to:
+            continue
+        if any(fnmatchcase(usage.model, pattern) for pattern in contract.models):
+            return contract
+    return None
+
+
+def quote(
+    card: RateCard,
+    usage: Usage,
+    exchange_rates: ExchangeRates | None = None,
+    contracts: list[Contract] | None = None,
+) -> Quote:
+    rate, status = select_rate(card, usage)
+    contract = contract_for(contracts or [], usage)
     if rate is None:
-        return Quote(cost_status=status, rate=None)
-    costs: dict[str, Decimal] = {}
-    for usage_field, rate_field in TOKEN_RATES:
-        count = getattr(usage, usage_field)
-        per_token = rate.per_token(rate_field)
-        if count and per_token is None:
+        return Quote(cost_status=status, rate=None, contract=contract)
+    usd_per_unit = exchange_rate(exchange_rates or ExchangeRates(), rate.currency, usage.event_time)
+    free = 0
+    billable = usage.web_search_requests
+    if rate.web_search_free_calls is not None:
+        left = max(rate.web_search_free_calls - usage.web_search_used_before, 0)
+        free = min(left, usage.web_search_requests)
+        billable = usage.web_search_requests - free
+    quantities = {
+        **{name: Decimal(getattr(usage, name)) for name in (
+            "input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+            "reasoning_tokens", "input_audio_tokens", "output_audio_tokens", "input_image_tokens",
+            "output_image_tokens", "cache_storage_token_hours")},
+        "output_tokens": Decimal(usage.output_tokens - usage.reasoning_tokens),
+        "web_search_billable": Decimal(billable),
+    }
+    lines: list[Line] = []
+    for cost_class, label, usage_field, column, fallback, unit in LINES:
+        quantity = quantities[usage_field]
+        per_unit = rate.per_unit(column)
+        used = column
+        if per_unit is None and fallback is not None:
+            per_unit, used = rate.per_unit(fallback), fallback
+        if not quantity:
+            continue
+        cost = None if per_unit is None else quantity * per_unit
+        if cost is None:
             status = "unpriced_unit"
-        costs[rate_field] = Decimal(count) * per_token if per_token is not None else Decimal(0)
-    if usage.web_search_requests:
-        if rate.web_search is None:
-            status = "unpriced_unit"
-        else:
-            costs["web_search"] = Decimal(usage.web_search_requests) * rate.web_search
-    return Quote(cost_status=status, rate=rate, costs=costs)
+        if usage_field == "output_tokens" and not usage.reasoning_tokens:
+            label = "output"
+        lines.append(Line(cost_class, label, quantity, unit, per_unit, used, column, cost))
+    if usd_per_unit is None and status == "priced":
+        status = "unpriced_fx"
+    result = Quote(cost_status=status, rate=rate, usd_per_unit=usd_per_unit, lines=lines, web_search_free=free,
+                   contract=contract)
+    if contract is None:
+        return result
+    return Quote(cost_status=status, rate=rate, usd_per_unit=usd_per_unit, lines=lines, web_search_free=free,
+                 contract=contract, contracted_cost_usd=contracted_cost(result, contract))
+
+
+def contracted_cost(result: Quote, contract: Contract) -> Decimal | None:
+    """Contract rates where the contract gives one, the discounted list cost elsewhere (USD)."""
+    factor = Decimal(1) if contract.discount_percent is None else 1 - contract.discount_percent / 100
+    total = Decimal(0)
+    for cost_class in COST_CLASSES:
+        lines = [line for line in result.lines if line.cost_class == cost_class]
+        if not lines:
+            continue
+        own = [_contract_rate(contract, line) for line in lines]
+        if all(rate is not None for rate in own):
+            total += sum((line.quantity * rate for line, rate in zip(lines, own, strict=True) if rate is not None),
+                         Decimal(0))
+            continue
+        list_usd = result.class_cost_usd(cost_class)
+        if list_usd is None:
+            return None
+        total += list_usd * factor
+    return total
+
+
+def _contract_rate(contract: Contract, line: Line) -> Decimal | None:
+    if contract.rates is None:
+        return None
+    catalogue_name = next(name for name, (column, _) in RATE_COLUMNS.items() if column == line.own_column)
+    value: Decimal | None = getattr(contract.rates, catalogue_name)
+    if value is None and line.own_column == "output_reasoning":
+        value = contract.rates.output
+    return None if value is None else value / RATE_COLUMNS[catalogue_name][1]
+
+

@@ -13,12 +13,17 @@ ranked AS (
     SEMI JOIN touched USING (event_id)
 )
 SELECT r.event_id, r.event_time, r.usage_date, r.provider, r.platform,
+       coalesce(a.price_provider, r.provider) AS price_provider,
        coalesce(a.model, r.model_raw) AS model, r.model_raw,
        r.project, r.api_key_id, r.user_id, r.service_tier, r.is_batch,
+       coalesce(r.endpoint_scope, a.endpoint_scope, 'global') AS endpoint_scope,
        r.input_tokens, r.cache_read_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
-       r.output_tokens, r.reasoning_tokens, r.web_search_requests, r.requests,
+       r.output_tokens, r.reasoning_tokens, r.input_audio_tokens, r.output_audio_tokens,
+       r.input_image_tokens, r.output_image_tokens, r.cache_storage_token_hours,
+       r.web_search_requests, r.requests,
        r.source_format, r.source_file, r.source_line
 FROM ranked AS r
-LEFT JOIN core.model_aliases AS a ON a.provider = r.provider AND a.model_raw = r.model_raw
+LEFT JOIN core.model_aliases AS a
+  ON a.provider = r.provider AND a.platform = r.platform AND a.model_raw = r.model_raw
 WHERE r.copy_rank = 1
   AND r.usage_date BETWEEN getvariable('date_from') AND getvariable('date_to');

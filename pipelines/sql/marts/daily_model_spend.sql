@@ -11,19 +11,27 @@ CREATE TABLE IF NOT EXISTS marts.daily_model_spend (
     output_tokens            BIGINT NOT NULL,
     reasoning_tokens         BIGINT NOT NULL,
     web_search_requests      BIGINT NOT NULL,
+    input_audio_tokens       BIGINT NOT NULL,
+    output_audio_tokens      BIGINT NOT NULL,
+    input_image_tokens       BIGINT NOT NULL,
+    output_image_tokens      BIGINT NOT NULL,
     input_cost_usd           DECIMAL(38, 12) NOT NULL,
     cache_read_cost_usd      DECIMAL(38, 12) NOT NULL,
     cache_write_5m_cost_usd  DECIMAL(38, 12) NOT NULL,
     cache_write_1h_cost_usd  DECIMAL(38, 12) NOT NULL,
     output_cost_usd          DECIMAL(38, 12) NOT NULL,
     web_search_cost_usd      DECIMAL(38, 12) NOT NULL,
+    audio_cost_usd           DECIMAL(38, 12) NOT NULL,
+    image_cost_usd           DECIMAL(38, 12) NOT NULL,
+    cache_storage_cost_usd   DECIMAL(38, 12) NOT NULL,
     list_cost_usd            DECIMAL(38, 12) NOT NULL,
+    contracted_cost_usd      DECIMAL(38, 12) NOT NULL,
     cache_savings_usd        DECIMAL(38, 12) NOT NULL,
     unpriced_requests        BIGINT NOT NULL
 );
 COMMENT ON TABLE marts.daily_model_spend IS 'Daily LLM spend per provider and model (UTC days, list prices).';
 COMMENT ON COLUMN marts.daily_model_spend.usage_date IS 'UTC day of the requests.';
-COMMENT ON COLUMN marts.daily_model_spend.provider IS 'openai, anthropic, google ...';
+COMMENT ON COLUMN marts.daily_model_spend.provider IS 'Who bills the requests and whose catalogue priced them: bedrock, vertex or azure for those platforms, else the model vendor (openai, anthropic, google ...).';
 COMMENT ON COLUMN marts.daily_model_spend.model IS 'Canonical model id from the pricing catalogue (raw id when unknown).';
 COMMENT ON COLUMN marts.daily_model_spend.requests IS 'Requests (one per logged response).';
 COMMENT ON COLUMN marts.daily_model_spend.input_tokens IS 'Uncached input tokens (cache reads and writes excluded).';
@@ -39,6 +47,14 @@ COMMENT ON COLUMN marts.daily_model_spend.cache_write_5m_cost_usd IS 'List cost 
 COMMENT ON COLUMN marts.daily_model_spend.cache_write_1h_cost_usd IS 'List cost of 1-hour cache writes, USD.';
 COMMENT ON COLUMN marts.daily_model_spend.output_cost_usd IS 'List cost of output tokens, USD.';
 COMMENT ON COLUMN marts.daily_model_spend.web_search_cost_usd IS 'List cost of web-search calls, USD.';
+COMMENT ON COLUMN marts.daily_model_spend.input_audio_tokens IS 'Uncached audio input tokens (not in input_tokens).';
+COMMENT ON COLUMN marts.daily_model_spend.output_audio_tokens IS 'Audio output tokens (not in output_tokens).';
+COMMENT ON COLUMN marts.daily_model_spend.input_image_tokens IS 'Image input tokens billed as their own class (not in input_tokens).';
+COMMENT ON COLUMN marts.daily_model_spend.output_image_tokens IS 'Image output tokens (not in output_tokens).';
+COMMENT ON COLUMN marts.daily_model_spend.audio_cost_usd IS 'List cost of audio input and output, USD.';
+COMMENT ON COLUMN marts.daily_model_spend.image_cost_usd IS 'List cost of image input and output billed as images, USD.';
+COMMENT ON COLUMN marts.daily_model_spend.cache_storage_cost_usd IS 'List cost of holding explicit caches (token-hours), USD.';
+COMMENT ON COLUMN marts.daily_model_spend.contracted_cost_usd IS 'Cost under the contract overlay (negotiated discounts and rates); equals list_cost_usd where no contract applies. Priced requests only, plus requests priced by contract rates alone.';
 COMMENT ON COLUMN marts.daily_model_spend.list_cost_usd IS 'Total list cost, USD, at the public catalogue rate in force at each request (priced requests only).';
 COMMENT ON COLUMN marts.daily_model_spend.cache_savings_usd IS 'What cache reads would have cost at the uncached input rate, minus what they cost, USD.';
 COMMENT ON COLUMN marts.daily_model_spend.unpriced_requests IS 'Requests with no price (unknown model, tier or unit): their cost is not in list_cost_usd.';

@@ -1,6 +1,7 @@
 -- Aggregate the days getvariable('date_from') .. getvariable('date_to') of core.usage_priced.
 INSERT INTO marts.daily_project_spend
-SELECT usage_date, provider, coalesce(project, '(none)') AS project, coalesce(api_key_id, '(none)') AS api_key_id,
+SELECT usage_date, price_provider AS provider, coalesce(project, '(none)') AS project,
+       coalesce(api_key_id, '(none)') AS api_key_id,
        model,
        sum(requests) AS requests,
        sum(input_tokens) AS input_tokens,
@@ -10,15 +11,23 @@ SELECT usage_date, provider, coalesce(project, '(none)') AS project, coalesce(ap
        sum(output_tokens) AS output_tokens,
        sum(reasoning_tokens) AS reasoning_tokens,
        sum(web_search_requests) AS web_search_requests,
+       sum(input_audio_tokens) AS input_audio_tokens,
+       sum(output_audio_tokens) AS output_audio_tokens,
+       sum(input_image_tokens) AS input_image_tokens,
+       sum(output_image_tokens) AS output_image_tokens,
        coalesce(sum(input_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS input_cost_usd,
        coalesce(sum(cache_read_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS cache_read_cost_usd,
        coalesce(sum(cache_write_5m_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS cache_write_5m_cost_usd,
        coalesce(sum(cache_write_1h_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS cache_write_1h_cost_usd,
        coalesce(sum(output_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS output_cost_usd,
        coalesce(sum(web_search_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS web_search_cost_usd,
+       coalesce(sum(audio_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS audio_cost_usd,
+       coalesce(sum(image_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS image_cost_usd,
+       coalesce(sum(cache_storage_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS cache_storage_cost_usd,
        coalesce(sum(list_cost_usd), 0) AS list_cost_usd,
+       coalesce(sum(contracted_cost_usd), 0) AS contracted_cost_usd,
        coalesce(sum(cache_savings_usd), 0) AS cache_savings_usd,
        coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced'), 0) AS unpriced_requests
 FROM core.usage_priced
 WHERE usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
-GROUP BY usage_date, provider, coalesce(project, '(none)'), coalesce(api_key_id, '(none)'), model;
+GROUP BY usage_date, price_provider, coalesce(project, '(none)'), coalesce(api_key_id, '(none)'), model;
