@@ -189,3 +189,37 @@ def _display_unit(column: str) -> tuple[Decimal, str]:
 
 def _money(currency: str) -> str:
     return "$" if currency == "USD" else f"{currency} "
+
+
+@pricing.command(name="compare")
+@click.option("--at", "at", help="Compare the prices in force on this day, YYYY-MM-DD (default: today, at noon UTC)")
+@click.option("--pricing", "pricing_dir", help="Catalogue folder [env METERLINE_PRICING; default: bundled]")
+@click.option("--explained/--unexplained-only", default=True, show_default=True,
+              help="Also list the differences the catalogue or a documented rule explains")
+def compare_command(at: str | None, pricing_dir: str | None, explained: bool) -> None:
+    """Compare every model both catalogues list with genai-prices; exit 1 on an unexplained difference."""
+    from pipelines.pricing.compare import CompareUnavailable, at_noon, compare_rates, genai_prices_version
+
+    catalogue = _load(pricing_dir)
+    try:
+        day = date.fromisoformat(at) if at else datetime.now(UTC).date()
+    except ValueError:
+        raise click.UsageError(f"--at expects YYYY-MM-DD, got {at!r}") from None
+    try:
+        result = compare_rates(catalogue, at_noon(day))
+    except CompareUnavailable as exc:
+        Console(stderr=True, soft_wrap=True, highlight=False).print(f"error: {exc}")
+        sys.exit(2)
+    unexplained = [d for d in result.disagreements if d.explanation is None]
+    shown = result.disagreements if explained else unexplained
+    for d in sorted(shown, key=lambda d: (d.explanation is not None, d.provider, d.model, d.variant, d.rate)):
+        ours = "none" if d.ours is None else _plain(d.ours)
+        theirs = "none" if d.theirs is None else _plain(d.theirs)
+        status = f"explained: {d.explanation}" if d.explanation else "UNEXPLAINED"
+        console.print(f"{d.provider}/{d.model} ({d.variant}) {d.rate}: meterline {ours}, genai-prices {theirs}"
+                      f"  -- {status}", markup=False)
+    console.print(f"genai-prices {genai_prices_version()} on {day}: {result.compared_models} models and "
+                  f"{result.compared_rates} rates compared; {len(result.disagreements)} differ, "
+                  f"{len(unexplained)} unexplained; {len(result.not_in_theirs)} models genai-prices does not list")
+    if unexplained:
+        sys.exit(1)

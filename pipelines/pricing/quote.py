@@ -180,12 +180,12 @@ def quote(
 ) -> Quote:
     rate, status = select_rate(card, usage)
     contract = contract_for(contracts or [], usage)
-    if rate is None:
-        return Quote(cost_status=status, rate=None, contract=contract)
-    usd_per_unit = exchange_rate(exchange_rates or ExchangeRates(), rate.currency, usage.event_time)
+    usd_per_unit = None
     free = 0
     billable = usage.web_search_requests
-    if rate.web_search_free_calls is not None:
+    if rate is not None:
+        usd_per_unit = exchange_rate(exchange_rates or ExchangeRates(), rate.currency, usage.event_time)
+    if rate is not None and rate.web_search_free_calls is not None:
         left = max(rate.web_search_free_calls - usage.web_search_used_before, 0)
         free = min(left, usage.web_search_requests)
         billable = usage.web_search_requests - free
@@ -200,14 +200,14 @@ def quote(
     lines: list[Line] = []
     for cost_class, label, usage_field, column, fallback, unit in LINES:
         quantity = quantities[usage_field]
-        per_unit = rate.per_unit(column)
+        per_unit = rate.per_unit(column) if rate is not None else None
         used = column
-        if per_unit is None and fallback is not None:
+        if per_unit is None and fallback is not None and rate is not None:
             per_unit, used = rate.per_unit(fallback), fallback
         if not quantity:
             continue
         cost = None if per_unit is None else quantity * per_unit
-        if cost is None:
+        if cost is None and status == "priced":
             status = "unpriced_unit"
         if usage_field == "output_tokens" and not usage.reasoning_tokens:
             label = "output"
