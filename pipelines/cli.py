@@ -66,6 +66,18 @@ def _print_summary(settings: Settings) -> None:
         print_summary(conn, console, settings.warehouse)
 
 
+# The demo's contract overlay: the shape of a real one, kept beside the public catalogue (see README).
+DEMO_CONTRACTS = """\
+contracts:
+  - name: openai-enterprise-example
+    provider: openai
+    models: ["gpt-4.1*", "gpt-5*"]
+    effective_from: 2024-01-01
+    discount_percent: 15
+    notes: an example negotiated discount; list_cost_usd stays the public price
+"""
+
+
 @click.group()
 def main() -> None:
     """meterline: LLM usage logs in, priced daily spend out."""
@@ -106,7 +118,9 @@ def demo(directory: str, days: int, end: str | None) -> None:
         files = generate(landing, last, days=days)
     console.print(f"Wrote {files.requests:,} requests ({files.first_day} .. {files.last_day}) and "
                   f"{files.malformed_lines} malformed lines into {len(files.files)} files under {landing}")
-    settings = Settings.resolve(landing, warehouse, None)
+    contracts = root / "contracts.yaml"
+    contracts.write_text(DEMO_CONTRACTS, encoding="utf-8")
+    settings = Settings.resolve(landing, warehouse, None, contracts)
     _execute(settings, None, None)
     _print_summary(settings)
     home = warehouse.parent / "dagster_home"
@@ -116,7 +130,9 @@ def demo(directory: str, days: int, end: str | None) -> None:
         "\"FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10\"\n"
         f"              or, without the duckdb CLI: {sys.executable} -c \"import duckdb; print(duckdb.connect("
         f"'{warehouse}', read_only=True).sql('FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10'))\"\n"
+        f"  contracts:  {contracts} holds an example negotiated discount (contracted_cost_usd)\n"
         f"  Dagster UI: DAGSTER_HOME={home} METERLINE_LANDING={landing} METERLINE_WAREHOUSE={warehouse} "
+        f"METERLINE_CONTRACTS={contracts} "
         f"{Path(sys.executable).parent / 'dagster'} dev   (then open http://127.0.0.1:3000)\n"
         f"  your logs:  meterline run --landing DIR --warehouse FILE",
         soft_wrap=True,

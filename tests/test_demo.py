@@ -6,6 +6,7 @@ import gzip
 import subprocess
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -43,6 +44,14 @@ def test_demo_runs_end_to_end_and_says_where_everything_is(tmp_path: Path) -> No
         days, requests = conn.execute(
             "SELECT count(DISTINCT usage_date), sum(requests) FROM marts.daily_model_spend").fetchone() or (0, 0)
     assert days == 7 and requests > 1000
+    # The demo's example contract (15% off gpt-4.1* and gpt-5*) shows beside the list price, never instead of it.
+    assert "under your contracts" in out
+    with duckdb.connect(str(tmp_path / "meterline.duckdb"), read_only=True) as conn:
+        rows = conn.execute("SELECT model LIKE 'gpt-4.1%' OR model LIKE 'gpt-5%', sum(list_cost_usd),"
+                            " sum(contracted_cost_usd) FROM marts.daily_model_spend WHERE provider = 'openai'"
+                            " GROUP BY ALL").fetchall()
+    for discounted, list_cost, contracted in rows:
+        assert contracted == (list_cost * Decimal("0.85") if discounted else list_cost)
     # Both runs are in the instance the UI opens: the ingest run and one run for the whole range of days.
     instance = dg.DagsterInstance.from_config(str(tmp_path / "dagster_home"))
     try:

@@ -1,4 +1,5 @@
-"""Schema setup runs the DDL once per DDL version, and a partition rebuild rolls back whole on failure."""
+"""Schema setup runs the DDL once per DDL version, upgrades an older warehouse without losing staged data, and a
+partition rebuild rolls back whole on failure."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.warehouse import ensure_schema, rebuild_days
+from pipelines.warehouse import WarehouseSchemaError, ensure_schema, rebuild_days, sql_text
 
 TABLES = {"raw.file_ledger", "raw.rejects", "raw.schema_state", "staging.usage_records", "core.price_rates",
           "core.price_windows", "core.fx_rates", "core.catalogue_versions", "core.contract_terms", "core.reprice_log",
@@ -48,3 +49,42 @@ def test_a_failed_rebuild_leaves_the_days_as_they_were(tmp_path: Path) -> None:
         with pytest.raises(duckdb.CatalogException):
             rebuild_days(conn, "marts.daily_model_spend", date(2026, 3, 10), date(2026, 3, 10))
         assert conn.execute("SELECT list_cost_usd FROM marts.daily_model_spend").fetchall() == [(1.5,)]
+
+
+def test_an_older_warehouse_keeps_its_staged_rows_and_gets_the_new_shape(tmp_path: Path) -> None:
+    # The previous release's staging table lacked the scope, audio, image and cache-storage columns, and its
+    # priced table had no contracted cost.
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        for schema in ("raw", "staging", "core"):
+            conn.execute(f"CREATE SCHEMA {schema}")
+        new = ("endpoint_scope", "audio_tokens", "image_tokens", "cache_storage_token_hours")
+        old_ddl = "\n".join(line for line in sql_text("staging/usage_records").splitlines()
+                            if not any(name in line for name in new))
+        conn.execute(old_ddl)
+        conn.execute("INSERT INTO staging.usage_records BY NAME SELECT 'openai:a' AS event_id, TIMESTAMP"
+                     " '2026-03-10 12:00' AS event_time, DATE '2026-03-10' AS usage_date, 'openai' AS provider,"
+                     " 'direct' AS platform, 'gpt-4o' AS model_raw, 'standard' AS service_tier, false AS is_batch,"
+                     " 7 AS input_tokens, 0 AS cache_read_tokens, 0 AS cache_write_5m_tokens,"
+                     " 0 AS cache_write_1h_tokens, 0 AS output_tokens, 0 AS reasoning_tokens,"
+                     " 0 AS web_search_requests, 1 AS requests, 'openai_chat' AS source_format, 'f' AS source_file,"
+                     " 1 AS source_line")
+        conn.execute("CREATE TABLE core.usage_priced (event_id VARCHAR NOT NULL, list_cost_usd DECIMAL(38, 12))")
+        conn.execute("INSERT INTO core.usage_priced VALUES ('openai:a', 1)")
+        ensure_schema(conn)
+        staged = conn.execute("SELECT event_id, input_tokens, input_audio_tokens, cache_storage_token_hours,"
+                              " endpoint_scope FROM staging.usage_records").fetchall()
+        assert staged == [("openai:a", 7, 0, 0, None)]
+        # Derived tables are rebuilt from staging by the next run, so the old one is simply recreated.
+        assert conn.execute("SELECT count(*) FROM core.usage_priced").fetchall() == [(0,)]
+        assert "contracted_cost_usd" in {c for (c,) in conn.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'usage_priced'").fetchall()}
+
+
+def test_an_incompatible_staging_column_stops_with_a_message_instead_of_losing_data(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        conn.execute("CREATE SCHEMA staging")
+        conn.execute(sql_text("staging/usage_records").replace("input_tokens           BIGINT",
+                                                               "input_tokens           VARCHAR"))
+        with pytest.raises(WarehouseSchemaError, match=r"staging\.usage_records\.input_tokens is VARCHAR but"
+                                                       r" this meterline needs BIGINT"):
+            ensure_schema(conn)

@@ -187,7 +187,9 @@ def compare_rates(catalogue: Catalogue, at: datetime) -> RateComparison:
                 their_model = _their_model_for(found, row.endpoint_scope)
                 if their_model is None:
                     continue
-                theirs_price = their_model[0].get_prices(at, _context(variant))
+                context = _context(variant)
+                theirs_price = their_model[0].get_prices(at, context)
+                theirs_standard = their_model[0].get_prices(at, None) if context else theirs_price
                 usd = exchange_rate(catalogue.exchange_rates, row.currency, at) or Decimal(0)
                 ours = _our_rates(row, usd)
                 for key, name in KEYS.items():
@@ -199,7 +201,9 @@ def compare_rates(catalogue: Catalogue, at: datetime) -> RateComparison:
                     if theirs is not None:
                         theirs = theirs.quantize(_PLACES).normalize()
                     if mine != theirs and not _equivalent(name, mine, theirs, ours):
-                        why = _explained(entry, name) or _rule(name, variant, mine, theirs, at, row)
+                        no_variant = context is not None and getattr(theirs_price, key, None) == getattr(
+                            theirs_standard, key, None)
+                        why = _explained(entry, name) or _rule(name, variant, mine, theirs, at, row, no_variant)
                         disagreements.append(Disagreement(provider, entry.id, variant, name, mine, theirs, why))
     return RateComparison(models, rates, disagreements, missing)
 
@@ -214,12 +218,16 @@ def _equivalent(name: str, mine: Decimal | None, theirs: Decimal | None, ours: d
 
 
 def _rule(name: str, variant: str, mine: Decimal | None, theirs: Decimal | None, at: datetime,
-          row: RateRow) -> str | None:
+          row: RateRow, no_variant: bool = False) -> str | None:
     """The documented rule difference that explains a disagreement, if one does."""
     base = variant.split(" ")[0]
     since = VARIANTS_FROM.get(base)
     if since is not None and at.date() < since:
         return f"{SOURCE} models {base} only from {since} (its verification date); earlier it charges standard"
+    if row.currency != "USD" and mine is not None and theirs and abs(mine - theirs) <= theirs / 100:
+        return f"{SOURCE} rounds its USD conversion of the {row.currency} list price"
+    if no_variant and theirs is not None:
+        return f"{SOURCE} lists no {base} price for this {name} rate and charges the standard one"
     if name == "cache_write_1h" and theirs is None:
         return f"{SOURCE} has no 1h cache-write rate here, so it prices 1h writes at the 5m rate"
     if row.window_id is not None:
