@@ -6,13 +6,14 @@ import itertools
 import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fnmatch import fnmatchcase
 
 import click
 from rich.console import Console
 
 from pipelines.pricing.aliases import ModelIndex
 from pipelines.pricing.catalogue import Catalogue, CatalogueError, load_catalogue
-from pipelines.pricing.contracts import load_contracts
+from pipelines.pricing.contracts import Contracts, load_contracts
 from pipelines.pricing.quote import Quote, Usage, quote
 from pipelines.pricing.rates import build_rate_card
 from pipelines.settings import Settings
@@ -43,10 +44,17 @@ def pricing() -> None:
 @click.option("--pricing", "pricing_dir", help="Catalogue folder [env METERLINE_PRICING; default: bundled]")
 @click.option("--stale-days", default=180, show_default=True, help="Warn when an entry was checked longer ago")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, for CI jobs")
-def validate(pricing_dir: str | None, stale_days: int, strict: bool) -> None:
+@click.option("--contracts", "contracts_file", help="Also check this contract overlay [env METERLINE_CONTRACTS]")
+def validate(pricing_dir: str | None, stale_days: int, strict: bool, contracts_file: str | None) -> None:
     """Validate the schema, overlaps and aliases (errors), and report gaps and stale entries (warnings)."""
     catalogue = _load(pricing_dir)
     warnings = catalogue_warnings(catalogue, datetime.now(UTC).date(), stale_days)
+    try:
+        contracts = load_contracts(Settings.resolve(contracts=contracts_file).contracts)
+    except CatalogueError as exc:
+        Console(stderr=True, soft_wrap=True, highlight=False).print(f"error: {exc}")
+        sys.exit(1)
+    warnings += contract_warnings(catalogue, contracts)
     periods = sum(len(m.prices) for p in catalogue.providers.values() for m in p.models)
     models = sum(len(p.models) for p in catalogue.providers.values())
     for line in warnings:
@@ -55,6 +63,22 @@ def validate(pricing_dir: str | None, stale_days: int, strict: bool) -> None:
                   f"version {catalogue.version}: {len(warnings)} warnings")
     if strict and warnings:
         sys.exit(1)
+
+
+def contract_warnings(catalogue: Catalogue, contracts: Contracts) -> list[str]:
+    """Contract terms that can never apply: an unknown provider, or patterns that match no catalogue model."""
+    found: list[str] = []
+    for contract in contracts.terms.contracts:
+        where = f"{contracts.path}: contract {contract.name}"
+        entries = catalogue.providers.get(contract.provider)
+        if entries is None:
+            found.append(f"{where}: provider {contract.provider} is not in the catalogue")
+            continue
+        ids = [entry.id for entry in entries.models]
+        for pattern in contract.models:
+            if contract.rates is None and not any(fnmatchcase(model, pattern) for model in ids):
+                found.append(f"{where}: pattern {pattern!r} matches no {contract.provider} model")
+    return found
 
 
 def catalogue_warnings(catalogue: Catalogue, today: date, stale_days: int) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -53,7 +54,24 @@ def test_validate_passes_the_bundled_catalogue() -> None:
     code, out = _run("pricing", "validate", "--strict", "--stale-days", "100000")
     assert code == 0, out
     assert out.strip().endswith("0 warnings")
-    assert "3 providers, 17 models, 19 price periods" in out
+    summary = re.search(r"(\d+) providers, (\d+) models, (\d+) price periods", out)
+    assert summary is not None
+    providers, models, periods = (int(n) for n in summary.groups())
+    assert providers == 14 and models >= 150 and periods > models
+
+
+def test_validate_checks_a_contract_overlay_against_the_catalogue(tmp_path: Path) -> None:
+    contracts = tmp_path / "contracts.yaml"
+    contracts.write_text("""contracts:
+  - {name: typo, provider: openai, models: ["gtp-5*"], effective_from: 2026-01-01, discount_percent: 10}
+  - {name: nowhere, provider: acme, effective_from: 2026-01-01, discount_percent: 10}
+  - {name: fine, provider: anthropic, models: ["claude-*"], effective_from: 2026-01-01, discount_percent: 5}
+""")
+    code, out = _run("pricing", "validate", "--stale-days", "100000", "--contracts", str(contracts), "--strict")
+    assert code == 1
+    assert f"warning: {contracts}: contract typo: pattern 'gtp-5*' matches no openai model" in out
+    assert f"warning: {contracts}: contract nowhere: provider acme is not in the catalogue" in out
+    assert "contract fine" not in out and out.strip().endswith("2 warnings")
 
 
 def test_validate_reports_gaps_and_stale_entries_and_strict_fails(tmp_path: Path) -> None:

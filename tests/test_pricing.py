@@ -38,15 +38,32 @@ def _catalogue_dir(tmp_path: Path, text: str, name: str = "acme.yaml") -> Path:
     return folder
 
 
-def test_bundled_catalogue_loads_and_prices_every_demo_model() -> None:
+PROVIDERS = {"openai", "anthropic", "google", "vertex", "bedrock", "azure", "mistral", "deepseek", "xai", "cohere",
+             "groq", "together", "fireworks", "zhipuai"}
+
+
+def test_bundled_catalogue_covers_the_landscape_and_prices_every_demo_model() -> None:
     catalogue = load_catalogue(bundled_pricing_dir())
-    assert set(catalogue.providers) == {"openai", "anthropic", "google"}
+    assert set(catalogue.providers) == PROVIDERS
+    assert sum(len(p.models) for p in catalogue.providers.values()) >= 150
     assert len(catalogue.version) == 12
+    # Every period says where its figures come from and when they were checked.
+    periods = [period for p in catalogue.providers.values() for m in p.models for period in m.prices]
+    assert all(period.source.strip() and period.checked for period in periods)
+    assert catalogue.providers["zhipuai"].currency == "CNY"
+    assert {rate.currency for rate in catalogue.exchange_rates.rates} == {"CNY"}
     index = ModelIndex.from_catalogue(catalogue)
     from pipelines.demo.generate import STREAMS
 
-    known = {stream.model: index.resolve(stream.provider, stream.model)[1] for stream in STREAMS}
+    known = {stream.model: index.resolve(stream.provider, stream.model).known for stream in STREAMS}
     assert [model for model, ok in known.items() if not ok] == ["ft:gpt-4o-mini-2024-07-18:acme:support:9xYzQ1"]
+
+
+def test_a_scheduled_future_price_is_in_the_rate_card_before_it_starts() -> None:
+    rows = build_rate_rows(load_catalogue(bundled_pricing_dir()))
+    future = [row for row in rows if row.effective_from > datetime(2026, 11, 28)]
+    assert future, "the catalogue carries scheduled price changes (e.g. Gemini Flash intro pricing ending)"
+    assert all(row.effective_to is None or row.effective_to > row.effective_from for row in future)
 
 
 @pytest.mark.parametrize(

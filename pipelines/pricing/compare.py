@@ -37,6 +37,7 @@ KEYS = {
 # genai-prices started modelling these variants on its verification dates; before them it prices the standard rate.
 VARIANTS_FROM = {"batch": date(2026, 10, 14), "priority": date(2026, 10, 12), "flex": date(2026, 10, 12)}
 _PLACES = Decimal("0.000001")
+_HALF_MILLI = Decimal("0.0005")
 
 
 class CompareUnavailable(RuntimeError):
@@ -224,8 +225,8 @@ def _rule(name: str, variant: str, mine: Decimal | None, theirs: Decimal | None,
     since = VARIANTS_FROM.get(base)
     if since is not None and at.date() < since:
         return f"{SOURCE} models {base} only from {since} (its verification date); earlier it charges standard"
-    if row.currency != "USD" and mine is not None and theirs and abs(mine - theirs) <= theirs / 100:
-        return f"{SOURCE} rounds its USD conversion of the {row.currency} list price"
+    if row.currency != "USD" and mine is not None and theirs and abs(mine - theirs) <= _HALF_MILLI:
+        return f"{SOURCE} rounds its USD conversion of the {row.currency} list price to 3 decimals"
     if no_variant and theirs is not None:
         return f"{SOURCE} lists no {base} price for this {name} rate and charges the standard one"
     if name == "cache_write_1h" and theirs is None:
@@ -274,11 +275,23 @@ def compare_request(catalogue: Catalogue, card: RateCard, usage: Usage) -> Reque
         their_total: Decimal | None = Decimal(theirs.total_price)
     except (LookupError, ValueError) as exc:
         return RequestComparison(usage, ours, None, f"{SOURCE} cannot price it: {exc}")
-    why = entry.discrepancies.get(SOURCE) if entry else None
     rate, _ = select_rate(card, usage)
     variant = "batch" if usage.is_batch else usage.service_tier
-    explanation = why or (_rule("", variant, None, None, usage.event_time, rate) if rate else None)
+    notes = [entry.discrepancies.get(f"{SOURCE}/{name}") for name, used in _rates_used(usage) if used] if entry else []
+    explanation = (entry.discrepancies.get(SOURCE) if entry else None) or next((n for n in notes if n), None)
+    if explanation is None and rate is not None:
+        explanation = _rule("", variant, None, None, usage.event_time, rate)
     return RequestComparison(usage, ours, their_total, explanation)
+
+
+def _rates_used(usage: Usage) -> list[tuple[str, bool]]:
+    return [
+        ("input", usage.input_tokens > 0), ("cache_read", usage.cache_read_tokens > 0),
+        ("cache_write_5m", usage.cache_write_5m_tokens > 0), ("cache_write_1h", usage.cache_write_1h_tokens > 0),
+        ("output", usage.output_tokens > 0), ("output_reasoning", usage.reasoning_tokens > 0),
+        ("input_audio", usage.input_audio_tokens > 0), ("output_audio", usage.output_audio_tokens > 0),
+        ("web_search_per_1k", usage.web_search_requests > 0),
+    ]
 
 
 def at_noon(day: date) -> datetime:
