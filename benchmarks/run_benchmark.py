@@ -196,8 +196,8 @@ def run_floor(landing: Path, warehouse: Path, stats: Path) -> None:
 
 
 # The in-process steps of the data path, in order, as reported in its stats file.
-DATA_STEPS = ("raw/usage_files", "core/price_rates", "day range", "core/usage_events", "core/usage_priced",
-              "marts/daily_model_spend", "marts/daily_project_spend")
+DATA_STEPS = ("raw/usage_files", "core/price_rates", "core/contract_terms", "day range", "core/usage_events",
+              "core/usage_priced", "marts/daily_model_spend", "marts/daily_project_spend")
 
 
 def run_data_path(landing: Path, warehouse: Path, stats: Path) -> None:
@@ -211,7 +211,8 @@ def run_data_path(landing: Path, warehouse: Path, stats: Path) -> None:
     """
     from pipelines.ingest.loader import ingest_landing
     from pipelines.pricing.catalogue import load_catalogue
-    from pipelines.pricing.rates import build_rate_rows
+    from pipelines.pricing.contracts import load_contracts, write_contract_terms
+    from pipelines.pricing.rates import build_rate_card
     from pipelines.pricing.store import resolve_models, write_rate_card
     from pipelines.settings import bundled_pricing_dir
     from pipelines.warehouse import connect, ensure_schema, rebuild_days
@@ -236,11 +237,17 @@ def run_data_path(landing: Path, warehouse: Path, stats: Path) -> None:
     lap("raw/usage_files")
 
     catalogue = load_catalogue(pricing)  # core/price_rates
-    rows = build_rate_rows(catalogue)
+    card = build_rate_card(catalogue)
     with connect(warehouse) as conn:
         ensure_schema(conn)
-        write_rate_card(conn, rows)
+        write_rate_card(conn, catalogue, card)
     lap("core/price_rates")
+
+    contracts = load_contracts(None)  # core/contract_terms: no overlay, as in `meterline run` by default
+    with connect(warehouse) as conn:
+        ensure_schema(conn)
+        write_contract_terms(conn, contracts)
+    lap("core/contract_terms")
 
     with connect(warehouse, read_only=True) as conn:  # the whole range of days present in staging
         span = conn.execute("SELECT min(usage_date), max(usage_date) FROM staging.usage_records").fetchone()
@@ -260,7 +267,8 @@ def run_data_path(landing: Path, warehouse: Path, stats: Path) -> None:
     with connect(warehouse) as conn:  # core/usage_priced
         ensure_schema(conn)
         figures["usage_priced"] = rebuild_days(conn, "core.usage_priced", first, last,
-                                               {"catalogue_version": catalogue.version})
+                                               {"catalogue_version": catalogue.version,
+                                                "contracts_version": contracts.version})
     lap("core/usage_priced")
 
     for table in ("marts.daily_model_spend", "marts.daily_project_spend"):
