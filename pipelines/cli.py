@@ -66,15 +66,18 @@ def _print_summary(settings: Settings) -> None:
         print_summary(conn, console, settings.warehouse)
 
 
-# The demo's contract overlay: the shape of a real one, kept beside the public catalogue (see README).
-DEMO_CONTRACTS = """\
+def demo_contracts(first_day: date) -> str:
+    """The demo's contract overlay: the shape of a real one, kept beside the public catalogue (see README)."""
+    return f"""\
 contracts:
   - name: openai-enterprise-example
     provider: openai
     models: ["gpt-4.1*", "gpt-5*"]
-    effective_from: 2024-01-01
+    effective_from: {first_day}
+    effective_to: {first_day + timedelta(days=365)}
     discount_percent: 15
-    notes: an example negotiated discount; list_cost_usd stays the public price
+    commitment_usd: 2000
+    notes: an example negotiated discount and annual commitment; list_cost_usd stays the public price
 """
 
 
@@ -119,7 +122,7 @@ def demo(directory: str, days: int, end: str | None) -> None:
     console.print(f"Wrote {files.requests:,} requests ({files.first_day} .. {files.last_day}) and "
                   f"{files.malformed_lines} malformed lines into {len(files.files)} files under {landing}")
     contracts = root / "contracts.yaml"
-    contracts.write_text(DEMO_CONTRACTS, encoding="utf-8")
+    contracts.write_text(demo_contracts(files.first_day), encoding="utf-8")
     settings = Settings.resolve(landing, warehouse, None, contracts)
     _execute(settings, None, None)
     _print_summary(settings)
@@ -130,7 +133,8 @@ def demo(directory: str, days: int, end: str | None) -> None:
         "\"FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10\"\n"
         f"              or, without the duckdb CLI: {sys.executable} -c \"import duckdb; print(duckdb.connect("
         f"'{warehouse}', read_only=True).sql('FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10'))\"\n"
-        f"  contracts:  {contracts} holds an example negotiated discount (contracted_cost_usd)\n"
+        f"  contracts:  {contracts} holds an example discount and commitment (contracted_cost_usd,"
+        " marts.contract_commitments)\n"
         f"  Dagster UI: DAGSTER_HOME={home} METERLINE_LANDING={landing} METERLINE_WAREHOUSE={warehouse} "
         f"METERLINE_CONTRACTS={contracts} "
         f"{Path(sys.executable).parent / 'dagster'} dev   (then open http://127.0.0.1:3000)\n"

@@ -45,10 +45,13 @@ class Settings:
             value = flag if flag is not None else os.environ.get(env) or default
             return Path(value).expanduser().resolve()
 
+        pricing_dir = pick(pricing, "METERLINE_PRICING", bundled_pricing_dir())
+        kept_beside = pricing_dir / "contracts.yaml"
         return cls(
             landing=pick(landing, "METERLINE_LANDING", Path("landing")),
             warehouse=pick(warehouse, "METERLINE_WAREHOUSE", Path("warehouse") / "meterline.duckdb"),
-            pricing=pick(pricing, "METERLINE_PRICING", bundled_pricing_dir()),
-            contracts=_optional(contracts, "METERLINE_CONTRACTS"),
+            pricing=pricing_dir,
+            # A contracts.yaml kept in the catalogue folder applies unless a flag or the environment names another.
+            contracts=_optional(contracts, "METERLINE_CONTRACTS") or (kept_beside if kept_beside.is_file() else None),
             unpriced_share_warn=float(os.environ.get("METERLINE_UNPRICED_SHARE_WARN", "0.01")),
         )

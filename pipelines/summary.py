@@ -61,6 +61,12 @@ def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: 
         " GROUP BY ALL ORDER BY 2 DESC LIMIT 8"
     ).fetchall()
     console.print("[bold]By project:[/] " + "; ".join(f"{p} {_money(c)}" for p, c, _ in projects))
+    for name, committed, spent, used, elapsed in conn.execute(
+        "SELECT contract_name, commitment_usd, contracted_spend_usd, share_consumed, share_of_term_elapsed"
+        " FROM marts.contract_commitments ORDER BY contract_name"
+    ).fetchall():
+        console.print(f"[bold]Commitment[/] {name}: {_money(spent)} of {_money(committed)} used ({used:.1%}), "
+                      f"{elapsed:.1%} of the term elapsed")
 
     if unpriced:
         missing = conn.execute(

@@ -93,6 +93,8 @@ def _upgrade_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str, tex
     holding ingested data (raw, staging) only gain columns that have a default; anything else stops with a message,
     because dropping them would lose data.
     """
+    if "CREATE OR REPLACE VIEW" in text:
+        return
     existing = _columns(conn, schema, table)
     if not existing:
         return

@@ -46,6 +46,7 @@ def test_demo_runs_end_to_end_and_says_where_everything_is(tmp_path: Path) -> No
     assert days == 7 and requests > 1000
     # The demo's example contract (15% off gpt-4.1* and gpt-5*) shows beside the list price, never instead of it.
     assert "under your contracts" in out
+    assert "Commitment openai-enterprise-example: $" in out and "of $2,000.00 used" in out
     with duckdb.connect(str(tmp_path / "meterline.duckdb"), read_only=True) as conn:
         rows = conn.execute("SELECT model LIKE 'gpt-4.1%' OR model LIKE 'gpt-5%', sum(list_cost_usd),"
                             " sum(contracted_cost_usd) FROM marts.daily_model_spend WHERE provider = 'openai'"

@@ -5,6 +5,7 @@ the contract overlay (discount, custom rates, first match wins, a model only the
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -242,3 +243,28 @@ def test_a_contract_file_names_the_entry_when_it_is_wrong(tmp_path: Path) -> Non
         load_contracts(bad)
     with pytest.raises(CatalogueError, match="contracts file does not exist"):
         load_contracts(tmp_path / "missing.yaml")
+
+
+def test_commitments_show_how_much_of_the_committed_spend_is_used(priced: tuple[Settings, dict[str, Any]]) -> None:
+    settings, _ = priced
+    rows = read(settings, "SELECT contract_name, term_start, term_end, commitment_usd, contracted_spend_usd,"
+                          " share_consumed FROM marts.contract_commitments")
+    # acme-deal covers acme-* in 2026: every acme-chat request above plus the contract-priced acme-private one.
+    spent = sum((v[2] for k, v in EXPECTED.items() if v[2] is not None and not k.startswith("cny")), D(0))
+    assert rows == [("acme-deal", date(2026, 1, 1), date(2026, 12, 31), D("10000"), spent,
+                     round(spent / 10000, 4))]
+
+
+def test_a_contracts_file_kept_in_the_catalogue_folder_applies_by_default(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("METERLINE_CONTRACTS", raising=False)
+    pricing = tmp_path / "pricing"
+    pricing.mkdir()
+    (pricing / "acme.yaml").write_text(ACME)
+    assert Settings.resolve(pricing=pricing).contracts is None
+    (pricing / "contracts.yaml").write_text(CONTRACTS)
+    assert Settings.resolve(pricing=pricing).contracts == pricing / "contracts.yaml"
+    assert set(load_catalogue(pricing).providers) == {"acme"}  # not read as a provider file
+    other = tmp_path / "elsewhere.yaml"
+    other.write_text(CONTRACTS)
+    assert Settings.resolve(pricing=pricing, contracts=other).contracts == other

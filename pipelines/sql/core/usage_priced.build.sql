@@ -14,7 +14,7 @@ rates AS (
     SELECT * FROM core.price_rates WHERE catalogue_version = getvariable('catalogue_version')
 ),
 candidates AS (
-    SELECT e.event_id, e.event_time, r.*
+    SELECT e.event_id, e.event_time, r.rate_id, r.endpoint_scope, r.window_id, r.catalogue_version
     FROM events AS e
     JOIN rates AS r
       ON r.provider = e.price_provider
@@ -48,15 +48,24 @@ in_window AS (
                AND (hour(l.local_time) * 60 + minute(l.local_time) >= w.start_minute
                     OR hour(l.local_time) * 60 + minute(l.local_time) < w.end_minute)))
 ),
-chosen AS (
-    -- The most specific rate: a scope-specific row over the any-scope row, a window's price over the default.
-    SELECT c.*
+special AS (
+    -- The most specific rate among the scope-specific and time-window rows that apply: a scope over the any-scope
+    -- row, a window over the default. Every such row has a default sibling, so most events never get here.
+    SELECT c.event_id,
+           arg_max(c.rate_id, ((c.endpoint_scope <> '*')::INTEGER * 2 + (c.window_id IS NOT NULL)::INTEGER,
+                               c.rate_id)) AS rate_id
     FROM candidates AS c
     LEFT JOIN in_window AS iw ON iw.event_id = c.event_id AND iw.window_id = c.window_id
-    WHERE c.window_id IS NULL OR iw.event_id IS NOT NULL
-    QUALIFY row_number() OVER (
-        PARTITION BY c.event_id
-        ORDER BY (c.endpoint_scope <> '*') DESC, (c.window_id IS NOT NULL) DESC, c.rate_id) = 1
+    WHERE (c.endpoint_scope <> '*' OR c.window_id IS NOT NULL)
+      AND (c.window_id IS NULL OR iw.event_id IS NOT NULL)
+    GROUP BY c.event_id
+),
+chosen AS (
+    -- One default row per event (periods, bands, tiers and the batch flag do not overlap), unless a special wins.
+    SELECT c.event_id, coalesce(s.rate_id, c.rate_id) AS rate_id
+    FROM candidates AS c
+    LEFT JOIN special AS s ON s.event_id = c.event_id
+    WHERE c.endpoint_scope = '*' AND c.window_id IS NULL
 ),
 fx AS (
     SELECT * FROM core.fx_rates WHERE catalogue_version = getvariable('catalogue_version')
@@ -81,7 +90,8 @@ matched AS (
            CASE WHEN r.currency = 'USD' THEN 1::DECIMAL(20, 10) ELSE fx.usd_per_unit END AS usd_per_unit,
            k.model IS NOT NULL AS model_known
     FROM events AS e
-    LEFT JOIN chosen AS r ON r.event_id = e.event_id
+    LEFT JOIN chosen AS ch ON ch.event_id = e.event_id
+    LEFT JOIN rates AS r ON r.rate_id = ch.rate_id
     LEFT JOIN fx
       ON fx.currency = r.currency
      AND e.event_time >= fx.effective_from
@@ -97,17 +107,24 @@ quota_before AS (
       AND usage_date < getvariable('date_from')
     GROUP BY quota_group
 ),
+quota_use AS (
+    -- Running count of web-search calls within each free allowance, in event order; only events that have one.
+    SELECT m.event_id, m.web_search_requests, m.web_search_free_calls,
+           coalesce(q.calls_before, 0)
+           + sum(m.web_search_requests) OVER (
+                 PARTITION BY m.quota_group ORDER BY m.event_time, m.event_id ROWS UNBOUNDED PRECEDING) AS calls_so_far
+    FROM matched AS m
+    LEFT JOIN quota_before AS q USING (quota_group)
+    WHERE m.quota_group IS NOT NULL
+),
 billable AS (
     SELECT m.*,
            CASE WHEN m.rate_id IS NULL THEN NULL
                 WHEN m.quota_group IS NULL THEN m.web_search_requests
-                ELSE greatest(0, least(m.web_search_requests,
-                     coalesce(q.calls_before, 0)
-                     + sum(m.web_search_requests) OVER (
-                           PARTITION BY m.quota_group ORDER BY m.event_time, m.event_id ROWS UNBOUNDED PRECEDING)
-                     - m.web_search_free_calls)) END AS web_search_billable
+                ELSE greatest(0, least(m.web_search_requests, u.calls_so_far - u.web_search_free_calls))
+           END AS web_search_billable
     FROM matched AS m
-    LEFT JOIN quota_before AS q USING (quota_group)
+    LEFT JOIN quota_use AS u ON u.event_id = m.event_id
 ),
 costed AS (
     -- Class costs in the catalogue currency: NULL when the class has usage but no rate.
@@ -136,15 +153,24 @@ costed AS (
 ),
 usd AS (
     SELECT c.*,
-           CAST(c.c_input * c.usd_per_unit AS DECIMAL(38, 12)) AS input_cost_usd,
-           CAST(c.c_cache_read * c.usd_per_unit AS DECIMAL(38, 12)) AS cache_read_cost_usd,
-           CAST(c.c_cache_write_5m * c.usd_per_unit AS DECIMAL(38, 12)) AS cache_write_5m_cost_usd,
-           CAST(c.c_cache_write_1h * c.usd_per_unit AS DECIMAL(38, 12)) AS cache_write_1h_cost_usd,
-           CAST(c.c_output * c.usd_per_unit AS DECIMAL(38, 12)) AS output_cost_usd,
-           CAST(c.c_audio * c.usd_per_unit AS DECIMAL(38, 12)) AS audio_cost_usd,
-           CAST(c.c_image * c.usd_per_unit AS DECIMAL(38, 12)) AS image_cost_usd,
-           CAST(c.c_cache_storage * c.usd_per_unit AS DECIMAL(38, 12)) AS cache_storage_cost_usd,
-           CAST(c.c_web_search * c.usd_per_unit AS DECIMAL(38, 12)) AS web_search_cost_usd,
+           CASE WHEN c.usd_per_unit = 1 THEN c.c_input
+                ELSE CAST(c.c_input * c.usd_per_unit AS DECIMAL(38, 12)) END AS input_cost_usd,
+           CASE WHEN c.usd_per_unit = 1 THEN c.c_cache_read
+                ELSE CAST(c.c_cache_read * c.usd_per_unit AS DECIMAL(38, 12)) END AS cache_read_cost_usd,
+           CASE WHEN c.usd_per_unit = 1 THEN c.c_cache_write_5m
+                ELSE CAST(c.c_cache_write_5m * c.usd_per_unit AS DECIMAL(38, 12)) END AS cache_write_5m_cost_usd,
+           CASE WHEN c.usd_per_unit = 1 THEN c.c_cache_write_1h
+                ELSE CAST(c.c_cache_write_1h * c.usd_per_unit AS DECIMAL(38, 12)) END AS cache_write_1h_cost_usd,
+           CASE WHEN c.usd_per_unit = 1 THEN c.c_output
+                ELSE CAST(c.c_output * c.usd_per_unit AS DECIMAL(38, 12)) END AS output_cost_usd,
+           CASE WHEN c.usd_per_unit = 1 THEN c.c_audio
+                ELSE CAST(c.c_audio * c.usd_per_unit AS DECIMAL(38, 12)) END AS audio_cost_usd,
+           CASE WHEN c.usd_per_unit = 1 THEN c.c_image
+                ELSE CAST(c.c_image * c.usd_per_unit AS DECIMAL(38, 12)) END AS image_cost_usd,
+           CASE WHEN c.usd_per_unit = 1 THEN c.c_cache_storage
+                ELSE CAST(c.c_cache_storage * c.usd_per_unit AS DECIMAL(38, 12)) END AS cache_storage_cost_usd,
+           CASE WHEN c.usd_per_unit = 1 THEN c.c_web_search
+                ELSE CAST(c.c_web_search * c.usd_per_unit AS DECIMAL(38, 12)) END AS web_search_cost_usd,
            CASE WHEN NOT c.model_known THEN 'unpriced_model'
                 WHEN c.rate_id IS NULL THEN 'unpriced_variant'
                 WHEN c.usd_per_unit IS NULL THEN 'unpriced_fx'
