@@ -171,7 +171,8 @@ def quote_command(provider: str, model: str, platform: str, input_tokens: int, c
         console.print(f"{result.cost_status}: some usage has no rate, so there is no total")
         sys.exit(1)
     if result.rate.currency != "USD":
-        console.print(f"  {'total':<23}{'':>12}{'':>28}{result.rate.currency} {_plain(result.list_cost_original or 0)}"
+        label = f"total in {result.rate.currency}"
+        console.print(f"  {label:<23}{'':>12}{'':>28}{result.rate.currency} {_plain(result.list_cost_original or 0)}"
                       f" x {_plain(result.usd_per_unit or 0)} USD/{result.rate.currency}")
     console.print(f"  {'total':<23}{'':>12}{'':>28}${_plain(result.list_cost_usd)}")
     if result.contract is not None and result.contracted_cost_usd is not None:

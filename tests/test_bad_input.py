@@ -102,8 +102,8 @@ def test_cli_rejects_a_bad_catalogue_naming_file_and_entry(tmp_path: Path) -> No
     pricing = tmp_path / "pricing"
     pricing.mkdir()
     text = (bundled_pricing_dir() / "openai.yaml").read_text()
-    (pricing / "openai.yaml").write_text(text.replace("rates: {input: 2.50, cache_read: 1.25, output: 10.00, web_search_per_1k: 10.00}",
-                                                      "rates: {input: -2.50, cache_read: 1.25, output: 10.00, web_search_per_1k: 10.00}"))
+    (pricing / "openai.yaml").write_text(text.replace("rates: {input: 2.50, cache_read: 1.25, output: 10.00,",
+                                                      "rates: {input: -2.50, cache_read: 1.25, output: 10.00,"))
     (tmp_path / "landing").mkdir()
     result = _cli("run", "--landing", str(tmp_path / "landing"), "--warehouse", str(tmp_path / "w.duckdb"),
                   "--pricing", str(pricing))

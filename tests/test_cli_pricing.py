@@ -109,3 +109,20 @@ def test_validate_fails_with_the_file_and_entry_on_a_bad_catalogue(tmp_path: Pat
     assert result.exit_code == 1
     assert f"{folder / 'google.yaml'}: models[0] (gemini-2.5-pro) > prices[0] > long_context > above_tokens" in (
         result.output + (result.stderr if result.stderr_bytes else ""))
+
+
+def test_quote_names_the_scope_the_window_and_the_exchange_rate() -> None:
+    code, out = _run("pricing", "quote", "--provider", "anthropic", "--platform", "bedrock", "--model",
+                     "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "--input", "1000000", "--output", "1000000",
+                     "--at", "2026-06-01")
+    # a geo inference profile: 1.1 x the global 3 / 15
+    assert code == 0 and "rule: bedrock/anthropic.claude-sonnet-4-5/2026-04-30/standard/scope-geo" in out
+    assert out.splitlines()[-1].split() == ["total", "$19.8"]
+    code, out = _run("pricing", "quote", "--provider", "deepseek", "--model", "deepseek-v4-pro", "--input",
+                     "1000000", "--output", "1000000", "--at", "2026-08-29T02:00:00")
+    # Saturday in Beijing: off-peak all day, 0.66 + 1.98
+    assert code == 0 and "time window: off_peak" in out and out.splitlines()[-1].split() == ["total", "$2.64"]
+    code, out = _run("pricing", "quote", "--provider", "zhipuai", "--model", "glm-4-plus", "--input", "1000000",
+                     "--at", "2026-06-01")
+    # 5 CNY per 1M at 1/7.25 USD per CNY
+    assert code == 0 and "total in CNY" in out and out.splitlines()[-1].split() == ["total", "$0.6896551725"]

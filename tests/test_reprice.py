@@ -40,8 +40,8 @@ def test_reprice_after_a_price_change_and_a_new_contract(tmp_path: Path) -> None
         (D("1.36"),)]
 
     openai = pricing / "openai.yaml"
-    openai.write_text(openai.read_text().replace("rates: {input: 0.40, cache_read: 0.10, output: 1.60, web_search_per_1k: 10.00}",
-                                                 "rates: {input: 0.30, cache_read: 0.10, output: 1.60, web_search_per_1k: 10.00}", 1))
+    openai.write_text(openai.read_text().replace("rates: {input: 0.40, cache_read: 0.10, output: 1.60,",
+                                                 "rates: {input: 0.30, cache_read: 0.10, output: 1.60,", 1))
     contracts = tmp_path / "contracts.yaml"
     contracts.write_text("contracts:\n  - {name: deal, provider: openai, models: [gpt-4o], effective_from:"
                          " 2026-01-01, discount_percent: 10}\n")

@@ -88,3 +88,12 @@ def test_an_incompatible_staging_column_stops_with_a_message_instead_of_losing_d
         with pytest.raises(WarehouseSchemaError, match=r"staging\.usage_records\.input_tokens is VARCHAR but"
                                                        r" this meterline needs BIGINT"):
             ensure_schema(conn)
+
+
+def test_duckdb_memory_can_be_capped_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.warehouse import connect
+
+    monkeypatch.setenv("METERLINE_DUCKDB_MEMORY", "512MB")
+    with connect(tmp_path / "w.duckdb") as conn:
+        (limit,) = conn.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
+    assert limit in ("488.2 MiB", "512.0 MB")
