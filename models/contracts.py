@@ -24,7 +24,7 @@ class Contract(BaseModel):
                               description="glob patterns on the canonical model id")
     effective_from: datetime
     effective_to: datetime | None = Field(default=None, description="exclusive")
-    discount_percent: Decimal | None = Field(default=None, ge=0, le=100)
+    discount_percent: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=4)
     rates: Rates | None = None
     commitment_usd: Decimal | None = Field(default=None, gt=0)
     notes: str | None = None
@@ -43,8 +43,13 @@ class Contract(BaseModel):
 
     @model_validator(mode="after")
     def _says_something(self) -> Contract:
+        if self.rates is not None and all(value is None for value in self.rates.model_dump().values()):
+            raise ValueError("`rates` lists no rate: give at least one, or leave `rates` out")
         if self.discount_percent is None and self.rates is None and self.commitment_usd is None:
             raise ValueError("give at least one of `discount_percent`, `rates` or `commitment_usd`")
+        for moment in (self.effective_from, self.effective_to):
+            if moment is not None and moment.tzinfo is not None:
+                raise ValueError("write effective dates in UTC without an offset")
         if self.effective_to is not None and self.effective_to <= self.effective_from:
             raise ValueError("effective_to must be after effective_from")
         if self.commitment_usd is not None and self.effective_to is None:

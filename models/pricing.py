@@ -113,7 +113,8 @@ class LongContext(BaseModel):
 class Window(BaseModel):
     """Local weekdays (1 = Monday .. 7 = Sunday) and a [start, end) time of day in `timezone`.
 
-    start == end means the whole day; start > end wraps past midnight, checked on the event's local weekday.
+    start == end means the whole day. start > end wraps past midnight: the hours after midnight belong to the
+    window that started the evening before, so they count when the previous local day is listed.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -253,7 +254,7 @@ class ExchangeRate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    usd_per_unit: Decimal = Field(gt=0)
+    usd_per_unit: Decimal = Field(gt=0, decimal_places=10)
     effective_from: date
     source: str = Field(min_length=1)
     checked: date

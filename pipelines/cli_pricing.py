@@ -54,7 +54,7 @@ def validate(pricing_dir: str | None, stale_days: int, strict: bool, contracts_f
     except CatalogueError as exc:
         Console(stderr=True, soft_wrap=True, highlight=False).print(f"error: {exc}")
         sys.exit(1)
-    warnings += contract_warnings(catalogue, contracts)
+    warnings += contract_warnings(catalogue, contracts) + currency_warnings(catalogue)
     periods = sum(len(m.prices) for p in catalogue.providers.values() for m in p.models)
     models = sum(len(p.models) for p in catalogue.providers.values())
     for line in warnings:
@@ -78,6 +78,21 @@ def contract_warnings(catalogue: Catalogue, contracts: Contracts) -> list[str]:
         for pattern in contract.models:
             if contract.rates is None and not any(fnmatchcase(model, pattern) for model in ids):
                 found.append(f"{where}: pattern {pattern!r} matches no {contract.provider} model")
+    return found
+
+
+def currency_warnings(catalogue: Catalogue) -> list[str]:
+    """Non-USD periods that start before their currency's first exchange rate: they would be unpriced_fx."""
+    found: list[str] = []
+    for provider, entries in sorted(catalogue.providers.items()):
+        if entries.currency == "USD":
+            continue
+        first = min(r.effective_from for r in catalogue.exchange_rates.rates if r.currency == entries.currency)
+        for entry in entries.models:
+            for period in entry.prices:
+                if period.effective_from.date() < first:
+                    found.append(f"{provider}/{entry.id} from {period.effective_from:%Y-%m-%d}: no {entries.currency}"
+                                 f" exchange rate before {first}")
     return found
 
 
@@ -165,16 +180,24 @@ def quote_command(provider: str, model: str, platform: str, input_tokens: int, c
         reason = ("not in the catalogue" if not resolved.known
                   else "no price for this date, tier, batch and scope combination")
         console.print(f"{result.cost_status}: {reason}")
+        _print_contracted(result)
         sys.exit(1)
     _print_lines(result, usage)
     if result.list_cost_usd is None:
-        console.print(f"{result.cost_status}: some usage has no rate, so there is no total")
+        reason = (f"no {result.rate.currency} exchange rate in force at that time" if result.cost_status ==
+                  "unpriced_fx" else "some usage has no rate")
+        console.print(f"{result.cost_status}: {reason}, so there is no list total")
+        _print_contracted(result)
         sys.exit(1)
     if result.rate.currency != "USD":
         label = f"total in {result.rate.currency}"
         console.print(f"  {label:<23}{'':>12}{'':>28}{result.rate.currency} {_plain(result.list_cost_original or 0)}"
                       f" x {_plain(result.usd_per_unit or 0)} USD/{result.rate.currency}")
     console.print(f"  {'total':<23}{'':>12}{'':>28}${_plain(result.list_cost_usd)}")
+    _print_contracted(result)
+
+
+def _print_contracted(result: Quote) -> None:
     if result.contract is not None and result.contracted_cost_usd is not None:
         console.print(f"  {'contracted':<23}{'':>12}{'':>28}${_plain(result.contracted_cost_usd)}"
                       f"   (contract {result.contract.name})")
@@ -217,13 +240,13 @@ def _money(currency: str) -> str:
 
 
 @pricing.command(name="compare")
-@click.option("--at", "at", help="Compare the prices in force on this day, YYYY-MM-DD (default: today, at noon UTC)")
+@click.option("--at", "at", help="Compare the prices in force on this day at 03:00 UTC, YYYY-MM-DD (default: today)")
 @click.option("--pricing", "pricing_dir", help="Catalogue folder [env METERLINE_PRICING; default: bundled]")
 @click.option("--explained/--unexplained-only", default=True, show_default=True,
               help="Also list the differences the catalogue or a documented rule explains")
 def compare_command(at: str | None, pricing_dir: str | None, explained: bool) -> None:
     """Compare every model both catalogues list with genai-prices; exit 1 on an unexplained difference."""
-    from pipelines.pricing.compare import CompareUnavailable, at_noon, compare_rates, genai_prices_version
+    from pipelines.pricing.compare import CompareUnavailable, compare_moment, compare_rates, genai_prices_version
 
     catalogue = _load(pricing_dir)
     try:
@@ -231,7 +254,7 @@ def compare_command(at: str | None, pricing_dir: str | None, explained: bool) ->
     except ValueError:
         raise click.UsageError(f"--at expects YYYY-MM-DD, got {at!r}") from None
     try:
-        result = compare_rates(catalogue, at_noon(day))
+        result = compare_rates(catalogue, compare_moment(day))
     except CompareUnavailable as exc:
         Console(stderr=True, soft_wrap=True, highlight=False).print(f"error: {exc}")
         sys.exit(2)

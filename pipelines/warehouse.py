@@ -15,7 +15,10 @@ import duckdb
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCHEMAS = ("raw", "staging", "core", "marts")
-DERIVED_SCHEMAS = ("core", "marts")
+# Tables the daily run refills from staging: an upgrade may drop and recreate them. Every other table (the ledger,
+# staging, every catalogue version's rates, the re-price log) holds what cannot be rebuilt and only gains columns.
+REBUILT_TABLES = ("core.model_aliases", "core.usage_events", "core.usage_priced", "core.contract_terms",
+                  "marts.daily_model_spend", "marts.daily_project_spend")
 _PROBE = "meterline_ddl_probe"
 log = logging.getLogger(__name__)
 _PID = re.compile(r"PID (\d+)")
@@ -96,9 +99,9 @@ def _columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[t
 def _upgrade_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str, text: str) -> None:
     """Make an existing table match its DDL file.
 
-    Derived tables (core, marts) are dropped and recreated: `meterline run` rebuilds every day present. Tables
-    holding ingested data (raw, staging) only gain columns that have a default; anything else stops with a message,
-    because dropping them would lose data.
+    Tables in REBUILT_TABLES are dropped and recreated: `meterline run` rebuilds every day present. The others only
+    gain columns that have a default or allow NULL; anything else stops with a message, because dropping them
+    would lose data.
     """
     if "CREATE OR REPLACE VIEW" in text:
         return
@@ -112,7 +115,7 @@ def _upgrade_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str, tex
     conn.execute(f"DROP SCHEMA {_PROBE} CASCADE")
     if [column[:2] for column in wanted] == [column[:2] for column in existing]:
         return
-    if schema in DERIVED_SCHEMAS:
+    if f"{schema}.{table}" in REBUILT_TABLES:
         log.warning("%s.%s changed shape in this meterline version: recreated, rebuild the days to fill it",
                     schema, table)
         conn.execute(f"DROP TABLE {schema}.{table}")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pipelines.cli import main
 from pipelines.demo.generate import generate
 from pipelines.pricing.catalogue import load_catalogue
-from pipelines.pricing.compare import at_noon, compare_rates, compare_request
+from pipelines.pricing.compare import compare_moment, compare_rates, compare_request
 from pipelines.pricing.quote import Usage
 from pipelines.pricing.rates import build_rate_card
 from pipelines.runner import run_pipeline
@@ -24,7 +24,7 @@ pytest.importorskip("genai_prices", reason="genai-prices is the optional `compar
 
 
 def test_every_rate_difference_is_explained() -> None:
-    result = compare_rates(load_catalogue(bundled_pricing_dir()), at_noon(date(2026, 11, 28)))
+    result = compare_rates(load_catalogue(bundled_pricing_dir()), compare_moment(date(2026, 11, 28)))
     assert result.compared_models >= 150 and result.compared_rates >= 1000
     unexplained = [d for d in result.disagreements if d.explanation is None]
     assert unexplained == []
@@ -35,7 +35,7 @@ def test_every_rate_difference_is_explained() -> None:
 
 
 def test_history_differences_are_explained_at_their_date() -> None:
-    result = compare_rates(load_catalogue(bundled_pricing_dir()), at_noon(date(2025, 5, 1)))
+    result = compare_rates(load_catalogue(bundled_pricing_dir()), compare_moment(date(2025, 5, 1)))
     o3 = [d for d in result.disagreements if (d.provider, d.model, d.rate) == ("openai", "o3", "cache_read")]
     # genai-prices has o3's pre-cut cached input at 0.50; meterline follows the launch price 2.50 (10.3 item 1).
     assert [(d.ours, d.theirs) for d in o3 if d.variant == "standard"] == [(Decimal("2.5"), Decimal("0.5"))]

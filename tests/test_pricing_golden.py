@@ -169,6 +169,9 @@ def test_platform_scope_and_time_window_through_the_pipeline(settings: Settings)
                  provider="openai", platform="deepseek"),
         envelope("2026-08-28T02:00:00Z", chat("ds_friday", 1787882400, "deepseek-v4-pro", 10**6, 10**6),
                  provider="openai", platform="deepseek"),
+        # Chat Completions do not say how many searches they billed; the envelope does.
+        envelope("2026-06-01T12:00:00Z", chat("searched", 1780315200, "gpt-4o", 1000, 0), web_search_requests=3),
+        envelope("2026-06-01T12:00:00Z", chat("bad_count", 1780315200, "gpt-4o", 1000, 0), web_search_requests=-1),
     ])
     run_pipeline(settings)
     got = {rid: rest for rid, *rest in read(settings, """
@@ -180,4 +183,8 @@ def test_platform_scope_and_time_window_through_the_pipeline(settings: Settings)
         "br_bare": ["bedrock", "anthropic.claude-sonnet-4-5", "in_region", None, D("19.8")],
         "ds_saturday": ["deepseek", "deepseek-v4-pro", "global", "off_peak", D("2.64")],
         "ds_friday": ["deepseek", "deepseek-v4-pro", "global", None, D("5.28")],
+        # 1000 x 2.50 + 3 searches at $10 per 1,000
+        "searched": ["openai", "gpt-4o", "global", None, D("0.0325")],
     }
+    assert read(settings, "SELECT reason FROM raw.rejects") == [
+        ("envelope field web_search_requests is not a count: -1",)]

@@ -45,6 +45,14 @@ models:
         source: https://example.com/acme
         checked: 2026-11-28
 """
+SEARCH = """  - id: acme-search
+    prices:
+      - effective_from: 2026-01-01
+        rates: {input: 2.00, output: 8.00, web_search_per_1k: 10.00}
+        web_search_free: {calls: 3, period: month}
+        source: https://example.com/acme
+        checked: 2026-11-28
+"""
 YUAN = """provider: yuan
 currency: CNY
 models:
@@ -112,8 +120,12 @@ EXPECTED: dict[str, tuple[str, Decimal | None, Decimal | None, str | None]] = {
     "weekday_evening": ("priced", D("0.0034"), D("0.00272"), "off_peak"),
     # Friday 16:10 UTC is before 16:30 UTC, but already Saturday 00:10 in Shanghai: the weekend window
     "beijing_saturday": ("priced", D("0.0034"), D("0.00272"), "off_peak"),
-    # Sunday 16:10 UTC is Monday 00:10 in Shanghai, and Sunday is not a UTC window day: peak
+    # Sunday 16:10 UTC is Monday 00:10 in Shanghai (not the weekend) and before 16:30 UTC: peak
     "beijing_monday": ("priced", D("0.0068"), D("0.00544"), None),
+    # Monday 00:10 UTC is the tail of a Sunday-evening window, and Sunday is not listed: peak
+    "monday_after_midnight": ("priced", D("0.0068"), D("0.00544"), None),
+    # Tuesday 00:10 UTC is the tail of Monday's 16:30-00:30 window: off-peak
+    "tuesday_after_midnight": ("priced", D("0.0034"), D("0.00272"), "off_peak"),
     # geo endpoint, x1.1 on every token class: 1000 x 2.2 + 100 x 8.8
     "geo": ("priced", D("0.00308"), D("0.002464"), None),
     # in-region endpoint, published input rate 2.50, output unchanged: 1000 x 2.5 + 100 x 8
@@ -123,6 +135,10 @@ EXPECTED: dict[str, tuple[str, Decimal | None, Decimal | None, str | None]] = {
     "search_1": ("priced", D("0.00002"), D("0.000016"), None),
     "search_2": ("priced", D("0.01002"), D("0.008016"), None),
     "search_3": ("priced", D("0.02002"), D("0.016016"), None),
+    # 3 free calls a month: 2 free on Feb 10, 1 free + 1 billed on Feb 11, the allowance renews in March
+    "month_1": ("priced", D("0"), D("0"), None),
+    "month_2": ("priced", D("0.01"), D("0.008"), None),
+    "month_3": ("priced", D("0"), D("0"), None),
     # audio in its own class: (1500 - 500) x 2 + 500 x 40 + 100 x 8 = 0.0228
     "audio": ("priced", D("0.0228"), D("0.01824"), None),
     # the price change at midnight UTC: 1000 x 2 one second before (Sunday in UTC, Monday 07:59 in Shanghai:
@@ -145,7 +161,7 @@ def priced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str
     root = tmp_path_factory.mktemp("rules")
     pricing = root / "pricing"
     pricing.mkdir()
-    (pricing / "acme.yaml").write_text(ACME)
+    (pricing / "acme.yaml").write_text(ACME + SEARCH)
     (pricing / "yuan.yaml").write_text(YUAN)
     (pricing / "exchange_rates.yaml").write_text(FX)
     (root / "contracts.yaml").write_text(CONTRACTS)
@@ -156,8 +172,13 @@ def priced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str
         acme("2026-02-11T17:00:00Z", message("weekday_evening", "acme-chat", 1000, 500, thinking=200)),
         acme("2026-02-13T16:10:00Z", message("beijing_saturday", "acme-chat", 1000, 500, thinking=200)),
         acme("2026-02-15T16:10:00Z", message("beijing_monday", "acme-chat", 1000, 500, thinking=200)),
+        acme("2026-02-16T00:10:00Z", message("monday_after_midnight", "acme-chat", 1000, 500, thinking=200)),
+        acme("2026-02-17T00:10:00Z", message("tuesday_after_midnight", "acme-chat", 1000, 500, thinking=200)),
         acme("2026-02-11T12:00:00Z", message("geo", "acme-chat", 1000, 100), endpoint_scope="geo"),
         acme("2026-02-11T12:00:00Z", message("in_region", "acme-chat", 1000, 100), endpoint_scope="in_region"),
+        acme("2026-02-10T09:00:00Z", message("month_1", "acme-search", 0, 0, web=2)),
+        acme("2026-02-11T09:00:00Z", message("month_2", "acme-search", 0, 0, web=2)),
+        acme("2026-03-01T09:00:00Z", message("month_3", "acme-search", 0, 0, web=2)),
         acme("2026-02-12T09:00:00Z", message("search_1", "acme-chat", 10, 0, web=2)),
         acme("2026-02-12T10:00:00Z", message("search_2", "acme-chat", 10, 0, web=2)),
         acme("2026-02-12T11:00:00Z", message("search_3", "acme-chat", 10, 0, web=2)),
@@ -203,9 +224,10 @@ def test_marts_carry_list_and_contracted_cost(priced: tuple[Settings, dict[str, 
         (f"{p}/{m}", (lc, cc)) for p, m, lc, cc in read(settings, "SELECT provider, model, sum(list_cost_usd),"
                                                                   " sum(contracted_cost_usd) FROM"
                                                                   " marts.daily_model_spend GROUP BY ALL"))
-    acme_list = sum((v[1] for k, v in EXPECTED.items() if v[1] is not None and not k.startswith("cny")), D(0))
+    acme_list = sum((v[1] for k, v in EXPECTED.items()
+                     if v[1] is not None and not k.startswith(("cny", "month"))), D(0))
     acme_contracted = sum((v[2] for k, v in EXPECTED.items()
-                           if v[1] is not None and not k.startswith("cny")), D(0))
+                           if v[1] is not None and not k.startswith(("cny", "month"))), D(0))
     assert by_model["acme/acme-chat"] == (acme_list, acme_contracted)
     # The contract-only model shows its contracted cost; its list cost stays 0 and it counts as unpriced.
     assert by_model["acme/acme-private"] == (D(0), D("0.003"))
@@ -268,3 +290,17 @@ def test_a_contracts_file_kept_in_the_catalogue_folder_applies_by_default(tmp_pa
     other = tmp_path / "elsewhere.yaml"
     other.write_text(CONTRACTS)
     assert Settings.resolve(pricing=pricing, contracts=other).contracts == other
+
+
+def test_rebuilding_one_day_of_a_monthly_allowance_names_the_later_days(
+    priced: tuple[Settings, dict[str, Any]],
+) -> None:
+    from pipelines.assets.daily import _later_days_on_monthly_quotas
+    from pipelines.warehouse import connect
+
+    settings, _ = priced
+    with connect(settings.warehouse, read_only=True) as conn:
+        assert _later_days_on_monthly_quotas(conn, date(2026, 2, 10), date(2026, 2, 10)) == (
+            date(2026, 2, 11), date(2026, 2, 11))
+        assert _later_days_on_monthly_quotas(conn, date(2026, 2, 10), date(2026, 2, 28)) is None
+        assert _later_days_on_monthly_quotas(conn, date(2026, 2, 12), date(2026, 2, 12)) is None  # a daily one

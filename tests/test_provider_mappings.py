@@ -480,3 +480,18 @@ def test_anthropic_batch_tier_is_case_insensitive_for_is_batch_too() -> None:
     mapped = anthropic_message(variant(ANTHROPIC_EXAMPLE, {"usage.service_tier": "Batch"}))
     assert mapped["service_tier"] == "standard"
     assert mapped["is_batch"] is True
+
+
+def test_responses_count_web_search_calls_and_audio_has_its_own_buckets() -> None:
+    # Two web_search_call items beside the message: two billed calls.
+    searched = variant(RESPONSES_EXAMPLE, {"output": [
+        {"type": "web_search_call", "id": "ws_1", "status": "completed"},
+        {"type": "web_search_call", "id": "ws_2", "status": "completed"},
+        {"type": "message", "content": [{"type": "output_text", "text": "answer"}]}]})
+    assert openai_responses(searched)["web_search_requests"] == 2
+    # Chat Completions with audio: 2006 prompt = 1920 cached + 50 audio + 36 text; 300 completion = 100 audio + 200.
+    audio = variant(CHAT_EXAMPLE, {"usage.prompt_tokens_details.audio_tokens": 50,
+                                   "usage.completion_tokens_details.audio_tokens": 100})
+    mapped = openai_chat(audio)
+    assert (mapped["input_tokens"], mapped["input_audio_tokens"], mapped["output_tokens"],
+            mapped["output_audio_tokens"]) == (36, 50, 200, 100)

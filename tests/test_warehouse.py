@@ -74,7 +74,20 @@ def test_an_older_warehouse_keeps_its_staged_rows_and_gets_the_new_shape(tmp_pat
         staged = conn.execute("SELECT event_id, input_tokens, input_audio_tokens, cache_storage_token_hours,"
                               " endpoint_scope FROM staging.usage_records").fetchall()
         assert staged == [("openai:a", 7, 0, 0, None)]
-        # Derived tables are rebuilt from staging by the next run, so the old one is simply recreated.
+        # Every catalogue version's rates are audit history: an older rate card gains the new columns, keeps its rows.
+        old_rates = "\n".join(line for line in sql_text("core/price_rates").splitlines()
+                               if "web_search_free_group" not in line)
+        conn.execute("DROP TABLE core.price_rates")
+        conn.execute(old_rates)
+        conn.execute("INSERT INTO core.price_rates (catalogue_version, rate_id, provider, model, currency,"
+                     " effective_from, service_tier, is_batch, endpoint_scope, context_measure, context_above,"
+                     " source, checked) VALUES ('v1', 'r', 'openai', 'gpt-4o', 'USD', DATE '2025-01-01', 'standard',"
+                     " false, '*', 'input_total', 0, 's', DATE '2026-11-28')")
+        conn.execute("UPDATE raw.schema_state SET ddl_sha256 = 'older'")
+        ensure_schema(conn)
+        assert conn.execute("SELECT catalogue_version, web_search_free_group FROM core.price_rates").fetchall() == [
+            ("v1", None)]
+        # Tables the run refills from staging are simply recreated.
         assert conn.execute("SELECT count(*) FROM core.usage_priced").fetchall() == [(0,)]
         assert "contracted_cost_usd" in {c for (c,) in conn.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = 'usage_priced'").fetchall()}

@@ -36,6 +36,17 @@ def _versions(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {"catalogue_version": catalogue, "contracts_version": str(row[0]) if row and row[0] else "none"}
 
 
+def _later_days_on_monthly_quotas(conn: duckdb.DuckDBPyConnection, first: date, last: date) -> tuple[date, date] | None:
+    """Priced days after `last` that share a monthly allowance with [first, last]: a monthly quota couples days."""
+    row = conn.execute(
+        "SELECT min(usage_date), max(usage_date) FROM core.usage_priced WHERE usage_date > ? AND quota_group IN ("
+        " SELECT DISTINCT quota_group FROM core.usage_priced WHERE usage_date BETWEEN ? AND ?"
+        " AND regexp_matches(quota_group, '/\\d{4}-\\d{2}$'))",
+        [last, first, last],
+    ).fetchone()
+    return (row[0], row[1]) if row and row[0] is not None else None
+
+
 @dg.asset(key=["core", "usage_events"], group_name="core", deps=[usage_files, price_rates], **_DAILY,
           description="One row per request, deduplicated by event_id, with the canonical model id.")
 def usage_events(
@@ -60,8 +71,14 @@ def usage_priced(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     with warehouse.connection() as conn:
         versions = _versions(conn)
         rows = rebuild_days(conn, "core.usage_priced", first, last, versions)
+        later = _later_days_on_monthly_quotas(conn, first, last)
     context.log.info(f"core.usage_priced {first} .. {last}: {rows:,} events priced with catalogue "
                      f"{versions['catalogue_version']}, contracts {versions['contracts_version']}")
+    if later is not None:
+        context.log.warning(
+            f"{later[0]} .. {later[1]} draw on the same monthly free web-search allowance as these days and were "
+            f"not rebuilt: their billable calls may be stale; run `meterline reprice --from {later[0]} --to "
+            f"{later[1]}`")
     return dg.MaterializeResult(metadata={"dagster/row_count": rows, **versions})
 
 

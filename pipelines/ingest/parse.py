@@ -139,6 +139,16 @@ def _scope(envelope: dict[str, Any] | None) -> str | None:
     return scope
 
 
+def _web_searches(envelope: dict[str, Any] | None, mapped: int) -> int:
+    """The envelope's count wins: Chat Completions and Gemini responses do not say how many searches they billed."""
+    if envelope is None or envelope.get("web_search_requests") is None:
+        return mapped
+    value = envelope["web_search_requests"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RecordError(f"envelope field web_search_requests is not a count: {value!r}"[:200])
+    return value
+
+
 def _storage(envelope: dict[str, Any] | None) -> Decimal:
     """Explicit-cache token-hours: no response reports them, so only the envelope can."""
     value = envelope.get("cache_storage_token_hours") if envelope else None
@@ -201,7 +211,7 @@ def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[tup
         mapped.get("input_image_tokens", 0),
         mapped.get("output_image_tokens", 0),
         _storage(envelope),
-        mapped["web_search_requests"],
+        _web_searches(envelope, mapped["web_search_requests"]),
         1,
         source_format,
         source_file,

@@ -97,13 +97,19 @@ def openai_chat(resp: dict[str, Any]) -> Mapped:
 
 
 def openai_responses(resp: dict[str, Any]) -> Mapped:
-    return _openai(
+    mapped = _openai(
         resp,
         ("input_tokens", "input_tokens_details.cached_tokens", "input_tokens_details.cache_write_tokens",
          "input_tokens_details.audio_tokens", "output_tokens", "output_tokens_details.audio_tokens",
          "output_tokens_details.reasoning_tokens", "created_at"),
         "the response did not complete",
     )
+    # Each web_search_call item is one billed call; only the items' type is read, never their content.
+    items = resp.get("output")
+    if isinstance(items, list):
+        mapped["web_search_requests"] = sum(
+            1 for item in items if isinstance(item, dict) and item.get("type") == "web_search_call")
+    return mapped
 
 
 def anthropic_message(resp: dict[str, Any]) -> Mapped:

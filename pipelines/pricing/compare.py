@@ -142,19 +142,14 @@ def _explained(entry: ModelEntry, rate: str) -> str | None:
 
 
 def _variants(card: RateCard, provider: str, model: str, at: datetime) -> Iterator[tuple[str, RateRow, int]]:
-    """(variant label, our rate row, context above) for each variant and endpoint scope in force at `at`."""
-    rows = [r for r in card.rates if r.provider == provider and r.model == model
+    """(variant label, our rate row, context above) for each variant, scope and band in force at `at`, leaving out
+    time-window rows: the default row is the peak price, so `at` must be a peak hour (see compare_moment)."""
+    rows = [r for r in card.rates if r.provider == provider and r.model == model and r.window_id is None
             and r.effective_from <= at and (r.effective_to is None or at < r.effective_to)]
-    for tier, is_batch, scope in sorted({(r.service_tier, r.is_batch, r.endpoint_scope) for r in rows}):
-        for above in sorted({r.context_above for r in rows
-                             if (r.service_tier, r.is_batch, r.endpoint_scope) == (tier, is_batch, scope)}):
-            usage = Usage(provider=provider, model=model, event_time=at, service_tier=tier, is_batch=is_batch,
-                          endpoint_scope="global" if scope == "*" else scope, input_tokens=above + 1)
-            row, _ = select_rate(card, usage)
-            if row is None or row.endpoint_scope != scope:
-                continue
-            label = ("batch" if is_batch else tier) + ("" if scope == "*" else f" {scope}")
-            yield (f"{label} >{above:,}" if above else label), row, above
+    for row in sorted(rows, key=lambda r: (r.service_tier, r.is_batch, r.endpoint_scope, r.context_above)):
+        label = ("batch" if row.is_batch else row.service_tier) + (
+            "" if row.endpoint_scope == "*" else f" {row.endpoint_scope}")
+        yield (f"{label} >{row.context_above:,}" if row.context_above else label), row, row.context_above
 
 
 def _context(variant: str) -> dict[str, str] | None:
@@ -231,8 +226,6 @@ def _rule(name: str, variant: str, mine: Decimal | None, theirs: Decimal | None,
         return f"{SOURCE} lists no {base} price for this {name} rate and charges the standard one"
     if name == "cache_write_1h" and theirs is None:
         return f"{SOURCE} has no 1h cache-write rate here, so it prices 1h writes at the 5m rate"
-    if row.window_id is not None:
-        return f"{SOURCE} has no day-of-week windows; meterline applies {row.window_id.rsplit('/', 1)[1]}"
     return None
 
 
@@ -294,7 +287,9 @@ def _rates_used(usage: Usage) -> list[tuple[str, bool]]:
     ]
 
 
-def at_noon(day: date) -> datetime:
-    return datetime.combine(day, time(12))
+def compare_moment(day: date) -> datetime:
+    """03:00 UTC: a peak hour for every time-windowed price in the catalogue (DeepSeek's off-peak hours are
+    16:30-00:30 UTC before September 2025 and 00:00-01:00, 04:00-06:00 and 10:00-24:00 UTC from 2026-08-17)."""
+    return datetime.combine(day, time(3))
 
 

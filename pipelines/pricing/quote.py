@@ -111,14 +111,16 @@ class Quote:
 
 def in_window(window: WindowRow, moment: datetime) -> bool:
     local = moment.replace(tzinfo=_UTC).astimezone(ZoneInfo(window.timezone))
-    if local.isoweekday() not in window.weekdays:
-        return False
+    day = local.isoweekday()
+    previous_day = 7 if day == 1 else day - 1
     minute = local.hour * 60 + local.minute
-    if window.start_minute == window.end_minute:
-        return True
-    if window.start_minute < window.end_minute:
-        return window.start_minute <= minute < window.end_minute
-    return minute >= window.start_minute or minute < window.end_minute
+    start, end = window.start_minute, window.end_minute
+    if start == end:
+        return day in window.weekdays
+    if start < end:
+        return day in window.weekdays and start <= minute < end
+    # Past midnight, the window is the one that opened the evening before.
+    return (minute >= start and day in window.weekdays) or (minute < end and previous_day in window.weekdays)
 
 
 def select_rate(card: RateCard, usage: Usage) -> tuple[RateRow | None, str]:
@@ -146,8 +148,9 @@ def select_rate(card: RateCard, usage: Usage) -> tuple[RateRow | None, str]:
         found.append(row)
     if not found:
         return None, "unpriced_variant" if known_model else "unpriced_model"
-    found.sort(key=lambda r: (r.endpoint_scope == ANY_SCOPE, r.window_id is None, r.rate_id))
-    return found[0], "priced"
+    # The SQL's arg_max: a specific scope first, then a time window, then the greatest rate_id.
+    best = max(found, key=lambda r: (r.endpoint_scope != ANY_SCOPE, r.window_id is not None, r.rate_id))
+    return best, "priced"
 
 
 def exchange_rate(rates: ExchangeRates, currency: str, moment: datetime) -> Decimal | None:
@@ -212,7 +215,7 @@ def quote(
         if usage_field == "output_tokens" and not usage.reasoning_tokens:
             label = "output"
         lines.append(Line(cost_class, label, quantity, unit, per_unit, used, column, cost))
-    if usd_per_unit is None and status == "priced":
+    if rate is not None and usd_per_unit is None:
         status = "unpriced_fx"
     result = Quote(cost_status=status, rate=rate, usd_per_unit=usd_per_unit, lines=lines, web_search_free=free,
                    contract=contract)
@@ -239,7 +242,7 @@ def contracted_cost(result: Quote, contract: Contract) -> Decimal | None:
         if list_usd is None:
             return None
         total += list_usd * factor
-    return total
+    return total.quantize(_USD_PLACES, ROUND_HALF_UP)
 
 
 def _contract_rate(contract: Contract, line: Line) -> Decimal | None:

@@ -37,16 +37,17 @@ in_window AS (
     JOIN core.price_windows AS w
       ON w.catalogue_version = c.catalogue_version AND w.window_id = c.window_id
     CROSS JOIN LATERAL (
-        SELECT timezone(w.timezone, timezone('UTC', c.event_time)) AS local_time
+        SELECT isodow(t)::INTEGER AS day, (isodow(t) + 5) % 7 + 1 AS previous_day,
+               hour(t) * 60 + minute(t) AS minute_of_day
+        FROM (SELECT timezone(w.timezone, timezone('UTC', c.event_time)) AS t)
     ) AS l
-    WHERE list_contains(w.weekdays, isodow(l.local_time)::INTEGER)
-      AND (w.start_minute = w.end_minute
-           OR (w.start_minute < w.end_minute
-               AND hour(l.local_time) * 60 + minute(l.local_time) >= w.start_minute
-               AND hour(l.local_time) * 60 + minute(l.local_time) < w.end_minute)
-           OR (w.start_minute > w.end_minute
-               AND (hour(l.local_time) * 60 + minute(l.local_time) >= w.start_minute
-                    OR hour(l.local_time) * 60 + minute(l.local_time) < w.end_minute)))
+    -- Past midnight, a window that wraps is the one that opened the evening before: its weekday is yesterday's.
+    WHERE (w.start_minute = w.end_minute AND list_contains(w.weekdays, l.day))
+       OR (w.start_minute < w.end_minute AND list_contains(w.weekdays, l.day)
+           AND l.minute_of_day >= w.start_minute AND l.minute_of_day < w.end_minute)
+       OR (w.start_minute > w.end_minute
+           AND ((l.minute_of_day >= w.start_minute AND list_contains(w.weekdays, l.day))
+                OR (l.minute_of_day < w.end_minute AND list_contains(w.weekdays, l.previous_day))))
 ),
 special AS (
     -- The most specific rate among the scope-specific and time-window rows that apply: a scope over the any-scope

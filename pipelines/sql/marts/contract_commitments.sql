@@ -1,12 +1,15 @@
 -- Committed spend per contract term against the contracted cost of the requests the term covers (its provider and
--- model patterns, inside the term), always current: a view over core.usage_priced and core.contract_terms.
+-- model patterns, inside the term; a request shared by two terms counts toward the first), always current: a view
+-- over core.usage_priced and core.contract_terms.
 CREATE OR REPLACE VIEW marts.contract_commitments AS
 WITH terms AS (
-    SELECT DISTINCT contract_name, provider, effective_from, effective_to, commitment_usd
+    SELECT contract_name, provider, effective_from, effective_to, commitment_usd, min(priority) AS priority
     FROM core.contract_terms
     WHERE commitment_usd IS NOT NULL
+    GROUP BY ALL
 ),
 covered AS (
+    -- A request draws down the first commitment (in file order) that covers it, never two.
     SELECT t.contract_name, u.usage_date, u.contracted_cost_usd, u.list_cost_usd
     FROM terms AS t
     JOIN core.usage_priced AS u
@@ -15,6 +18,7 @@ covered AS (
      AND u.event_time < t.effective_to
     WHERE EXISTS (SELECT 1 FROM core.contract_terms AS g
                   WHERE g.contract_name = t.contract_name AND u.model GLOB g.model_glob)
+    QUALIFY row_number() OVER (PARTITION BY u.event_id ORDER BY t.priority) = 1
 )
 SELECT t.contract_name, t.provider,
        t.effective_from::DATE AS term_start,
