@@ -7,12 +7,12 @@ USD per 1M tokens like the catalogue's. A commitment records committed spend for
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from models.pricing import Rates
+from models.pricing import Rates, check_utc, midnight_utc
 
 
 class Contract(BaseModel):
@@ -29,12 +29,7 @@ class Contract(BaseModel):
     commitment_usd: Decimal | None = Field(default=None, gt=0)
     notes: str | None = None
 
-    @field_validator("effective_from", "effective_to", mode="before")
-    @classmethod
-    def _dates_are_midnight_utc(cls, value: object) -> object:
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return datetime.combine(value, time.min)
-        return value
+    _midnight = field_validator("effective_from", "effective_to", mode="before")(midnight_utc)
 
     @field_validator("models")
     @classmethod
@@ -47,9 +42,7 @@ class Contract(BaseModel):
             raise ValueError("`rates` lists no rate: give at least one, or leave `rates` out")
         if self.discount_percent is None and self.rates is None and self.commitment_usd is None:
             raise ValueError("give at least one of `discount_percent`, `rates` or `commitment_usd`")
-        for moment in (self.effective_from, self.effective_to):
-            if moment is not None and moment.tzinfo is not None:
-                raise ValueError("write effective dates in UTC without an offset")
+        check_utc(self.effective_from, self.effective_to)
         if self.effective_to is not None and self.effective_to <= self.effective_from:
             raise ValueError("effective_to must be after effective_from")
         if self.commitment_usd is not None and self.effective_to is None:

@@ -175,6 +175,18 @@ class FreeQuota(BaseModel):
     group: str | None = Field(default=None, description="shared allowance name; defaults to the model id")
 
 
+def midnight_utc(value: object) -> object:
+    """A plain date in an effective-date field means midnight UTC of that day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time.min)
+    return value
+
+
+def check_utc(*moments: datetime | None) -> None:
+    if any(moment is not None and moment.tzinfo is not None for moment in moments):
+        raise ValueError("write effective dates in UTC without an offset")
+
+
 class PricePeriod(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -193,18 +205,11 @@ class PricePeriod(BaseModel):
     checked: date
     notes: str | None = None
 
-    @field_validator("effective_from", "effective_to", mode="before")
-    @classmethod
-    def _dates_are_midnight_utc(cls, value: object) -> object:
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return datetime.combine(value, time.min)
-        return value
+    _midnight = field_validator("effective_from", "effective_to", mode="before")(midnight_utc)
 
     @model_validator(mode="after")
     def _sane(self) -> PricePeriod:
-        for moment in (self.effective_from, self.effective_to):
-            if moment is not None and moment.tzinfo is not None:
-                raise ValueError("write effective dates in UTC without an offset")
+        check_utc(self.effective_from, self.effective_to)
         if self.effective_to is not None and self.effective_to <= self.effective_from:
             raise ValueError("effective_to must be after effective_from")
         if self.rates.input is None or self.rates.output is None:

@@ -13,6 +13,7 @@ import duckdb
 import orjson
 import pytest
 
+from pipelines.pricing.quote import Usage
 from pipelines.settings import Settings, bundled_pricing_dir
 
 warnings.filterwarnings("ignore")
@@ -41,6 +42,21 @@ def make_settings(root: Path) -> Settings:
 def read(settings: Settings, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
         return conn.execute(sql, params or []).fetchall()
+
+
+def priced_usages(settings: Settings, extra: str, where: str = "TRUE") -> list[tuple[Usage, tuple[Any, ...]]]:
+    """Each row of core.usage_priced as the reference quote's Usage (free web-search calls drawn before it in its
+    allowance included), with the `extra` columns beside it, to compare the SQL pricing with the quote."""
+    rows = read(settings, f"""
+        SELECT price_provider, model, event_time, service_tier, is_batch, endpoint_scope, input_tokens,
+               cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens,
+               input_audio_tokens, output_audio_tokens, input_image_tokens, output_image_tokens,
+               cache_storage_token_hours, web_search_requests,
+               coalesce(sum(web_search_requests) OVER (PARTITION BY quota_group ORDER BY event_time, event_id
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+               {extra}
+        FROM core.usage_priced WHERE {where}""")
+    return [(Usage(*row[:18], web_search_used_before=int(row[18])), row[19:]) for row in rows]
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import pytest
 from pipelines.demo.generate import generate
 from pipelines.pricing.aliases import ModelIndex
 from pipelines.pricing.catalogue import CatalogueError, load_catalogue
-from pipelines.pricing.quote import Usage, quote
+from pipelines.pricing.quote import quote
 from pipelines.pricing.rates import build_rate_card, build_rate_rows
 from pipelines.runner import day_blocks, run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
-from tests.conftest import make_settings, read
+from tests.conftest import make_settings, priced_usages
 
 D = Decimal
 GOOD_ENTRY = """provider: acme
@@ -174,19 +174,10 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def test_sql_pricing_matches_the_reference_quote_on_every_demo_event(demo_settings: Settings) -> None:
     catalogue = load_catalogue(bundled_pricing_dir())
     card = build_rate_card(catalogue)
-    events = read(demo_settings, """
-        SELECT price_provider, model, event_time, service_tier, is_batch, endpoint_scope, input_tokens,
-               cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens,
-               input_audio_tokens, output_audio_tokens, input_image_tokens, output_image_tokens,
-               cache_storage_token_hours, web_search_requests,
-               coalesce(sum(web_search_requests) OVER (PARTITION BY quota_group ORDER BY event_time, event_id
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS used_before,
-               cost_status, list_cost_usd, contracted_cost_usd, rate_id
-        FROM core.usage_priced""")
+    events = priced_usages(demo_settings, "cost_status, list_cost_usd, contracted_cost_usd, rate_id")
     assert len(events) > 500
     statuses = set()
-    for *fields, used_before, status, cost, contracted, rate_id in events:
-        usage = Usage(*fields, web_search_used_before=int(used_before) if fields[-1] else 0)
+    for usage, (status, cost, contracted, rate_id) in events:
         expected = quote(card, usage, catalogue.exchange_rates)
         assert (expected.cost_status, expected.list_cost_usd) == (status, cost), usage
         assert contracted == cost  # no contract overlay in this run

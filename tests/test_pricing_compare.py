@@ -14,11 +14,10 @@ from pipelines.cli import main
 from pipelines.demo.generate import generate
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.compare import compare_moment, compare_rates, compare_request
-from pipelines.pricing.quote import Usage
 from pipelines.pricing.rates import build_rate_card
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
-from tests.conftest import make_settings, read
+from tests.conftest import make_settings, priced_usages
 
 pytest.importorskip("genai_prices", reason="genai-prices is the optional `compare` extra (make test installs it)")
 
@@ -70,14 +69,9 @@ def demo_requests(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def test_demo_requests_cost_the_same_in_both_catalogues_or_say_why(demo_requests: Settings) -> None:
     catalogue = load_catalogue(bundled_pricing_dir())
     card = build_rate_card(catalogue)
-    rows = read(demo_requests, """
-        SELECT price_provider, model, event_time, service_tier, is_batch, endpoint_scope, input_tokens,
-               cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens,
-               input_audio_tokens, output_audio_tokens, input_image_tokens, output_image_tokens,
-               cache_storage_token_hours, web_search_requests
-        FROM core.usage_priced WHERE cost_status = 'priced'""")
+    rows = priced_usages(demo_requests, "event_id", "cost_status = 'priced'")
     assert len(rows) > 500
-    comparisons = [compare_request(catalogue, card, Usage(*row)) for row in rows]
+    comparisons = [compare_request(catalogue, card, usage) for usage, _ in rows]
     differing = [c for c in comparisons if not c.agrees]
     assert [c.usage for c in differing if c.explanation is None] == []
     # Most requests agree to the micro-dollar; the rest are explained, e.g. batch before genai-prices' 2026-10-14.

@@ -14,11 +14,11 @@ import pytest
 
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.contracts import load_contracts
-from pipelines.pricing.quote import Usage, quote
+from pipelines.pricing.quote import quote
 from pipelines.pricing.rates import build_rate_card
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
-from tests.conftest import envelope, read, write_jsonl
+from tests.conftest import envelope, priced_usages, read, write_jsonl
 
 D = Decimal
 ACME = """provider: acme
@@ -239,21 +239,12 @@ def test_the_reference_quote_agrees_with_sql_on_every_rule(priced: tuple[Setting
     catalogue = load_catalogue(settings.pricing)
     card = build_rate_card(catalogue)
     contracts = list(load_contracts(settings.contracts).terms.contracts)
-    events = read(settings, """
-        SELECT price_provider, model, event_time, service_tier, is_batch, endpoint_scope, input_tokens,
-               cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens,
-               input_audio_tokens, output_audio_tokens, input_image_tokens, output_image_tokens,
-               cache_storage_token_hours, web_search_requests,
-               coalesce(sum(web_search_requests) OVER (PARTITION BY quota_group ORDER BY event_time, event_id
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
-               cost_status, list_cost_usd, contracted_cost_usd
-        FROM core.usage_priced""")
-    for *fields, used_before, status, list_cost, contracted in events:
-        result = quote(card, Usage(*fields, web_search_used_before=int(used_before)), catalogue.exchange_rates,
-                       contracts)
-        assert (result.cost_status, result.list_cost_usd) == (status, list_cost), fields
+    for usage, (status, list_cost, contracted) in priced_usages(
+            settings, "cost_status, list_cost_usd, contracted_cost_usd"):
+        result = quote(card, usage, catalogue.exchange_rates, contracts)
+        assert (result.cost_status, result.list_cost_usd) == (status, list_cost), usage
         expected_contracted = result.contracted_cost_usd if result.contract else result.list_cost_usd
-        assert expected_contracted == contracted, fields
+        assert expected_contracted == contracted, usage
 
 
 def test_a_contract_file_names_the_entry_when_it_is_wrong(tmp_path: Path) -> None:
