@@ -11,6 +11,7 @@ from fnmatch import fnmatchcase
 import click
 from rich.console import Console
 
+from models.contracts import Contract
 from pipelines.pricing.aliases import ModelIndex
 from pipelines.pricing.catalogue import Catalogue, CatalogueError, load_catalogue
 from pipelines.pricing.contracts import Contracts, load_contracts
@@ -78,7 +79,23 @@ def contract_warnings(catalogue: Catalogue, contracts: Contracts) -> list[str]:
         for pattern in contract.models:
             if contract.rates is None and not any(fnmatchcase(model, pattern) for model in ids):
                 found.append(f"{where}: pattern {pattern!r} matches no {contract.provider} model")
+        earlier = next((e for e in contracts.terms.contracts[:contracts.terms.contracts.index(contract)]
+                        if _hides(e, contract)), None)
+        if earlier is not None:
+            found.append(f"{where}: never prices anything, contract {earlier.name} above it covers the same "
+                         "requests first")
     return found
+
+
+def _hides(first: Contract, later: Contract) -> bool:
+    """`first` prices every request `later` could: same provider, every pattern covered, a term that contains it."""
+    prices = first.discount_percent is not None or first.rates is not None
+    later_prices = later.discount_percent is not None or later.rates is not None
+    ends_later = first.effective_to is None or (
+        later.effective_to is not None and later.effective_to <= first.effective_to)
+    return (prices and later_prices and first.provider == later.provider
+            and first.effective_from <= later.effective_from and ends_later
+            and all(any(fnmatchcase(pattern, cover) for cover in first.models) for pattern in later.models))
 
 
 def currency_warnings(catalogue: Catalogue) -> list[str]:

@@ -66,12 +66,18 @@ def test_validate_checks_a_contract_overlay_against_the_catalogue(tmp_path: Path
   - {name: typo, provider: openai, models: ["gtp-5*"], effective_from: 2026-01-01, discount_percent: 10}
   - {name: nowhere, provider: acme, effective_from: 2026-01-01, discount_percent: 10}
   - {name: fine, provider: anthropic, models: ["claude-*"], effective_from: 2026-01-01, discount_percent: 5}
+  - {name: hidden, provider: anthropic, models: ["claude-opus-*"], effective_from: 2026-02-01, discount_percent: 9}
+  - {name: later-term, provider: openai, models: ["gpt-5*"], effective_from: 2025-01-01, discount_percent: 9}
 """)
     code, out = _run("pricing", "validate", "--stale-days", "100000", "--contracts", str(contracts), "--strict")
     assert code == 1
     assert f"warning: {contracts}: contract typo: pattern 'gtp-5*' matches no openai model" in out
     assert f"warning: {contracts}: contract nowhere: provider acme is not in the catalogue" in out
-    assert "contract fine" not in out and out.strip().endswith("2 warnings")
+    assert f"warning: {contracts}: contract hidden: never prices anything, contract fine above it covers the same" \
+        " requests first" in out
+    # `typo` matches nothing, and `later-term` starts before any term above it: neither hides it.
+    assert "contract fine" not in out.replace("contract fine above", "") and "later-term" not in out
+    assert out.strip().endswith("3 warnings")
 
 
 def test_validate_reports_gaps_and_stale_entries_and_strict_fails(tmp_path: Path) -> None:
