@@ -6,6 +6,7 @@ import gzip
 import os
 import warnings
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,18 @@ def priced_usages(settings: Settings, extra: str, where: str = "TRUE") -> list[t
                {extra}
         FROM core.usage_priced WHERE {where}""")
     return [(Usage(*row[:18], web_search_used_before=int(row[18])), row[19:]) for row in rows]
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Ten days of demo traffic run through the whole pipeline once, for the tests that price it other ways."""
+    from pipelines.demo.generate import generate
+    from pipelines.runner import run_pipeline
+
+    settings = make_settings(tmp_path_factory.mktemp("demo_run"))
+    generate(settings.landing, date(2026, 11, 20), days=10, scale=0.2)
+    run_pipeline(settings)
+    return settings
 
 
 @pytest.fixture

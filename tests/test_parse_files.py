@@ -73,6 +73,10 @@ def assert_no_message_text(batches: list[pa.Table], result: FileResult) -> None:
             assert secret not in value
 
 
+# Text-only records: no audio or image classes, no explicit-cache storage.
+NO_MODALITIES: Record = {"input_audio_tokens": 0, "output_audio_tokens": 0, "input_image_tokens": 0,
+                         "output_image_tokens": 0, "cache_storage_token_hours": Decimal(0)}
+
 ANTHROPIC_ROW: Record = {
     "event_id": "anthropic:msg_01XFDUDYJgAACzvnptvVoYEL",
     "event_time": datetime(2025, 9, 1, 12, 0, 0),  # envelope timestamp, Z = UTC
@@ -92,11 +96,7 @@ ANTHROPIC_ROW: Record = {
     "cache_write_1h_tokens": 0,
     "output_tokens": 512,
     "reasoning_tokens": 0,
-    "input_audio_tokens": 0,
-    "output_audio_tokens": 0,
-    "input_image_tokens": 0,
-    "output_image_tokens": 0,
-    "cache_storage_token_hours": Decimal(0),
+    **NO_MODALITIES,
     "web_search_requests": 1,
     "requests": 1,
     "source_format": "anthropic_messages",
@@ -121,11 +121,7 @@ CHAT_ROW: Record = {
     "cache_write_1h_tokens": 0,
     "output_tokens": 300,
     "reasoning_tokens": 0,
-    "input_audio_tokens": 0,
-    "output_audio_tokens": 0,
-    "input_image_tokens": 0,
-    "output_image_tokens": 0,
-    "cache_storage_token_hours": Decimal(0),
+    **NO_MODALITIES,
     "web_search_requests": 0,
     "requests": 1,
     "source_format": "openai_chat",

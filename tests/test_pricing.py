@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.demo.generate import generate
 from pipelines.pricing.aliases import ModelIndex
 from pipelines.pricing.catalogue import CatalogueError, load_catalogue
 from pipelines.pricing.quote import quote
-from pipelines.pricing.rates import build_rate_card, build_rate_rows
-from pipelines.runner import day_blocks, run_pipeline
+from pipelines.pricing.rates import build_rate_card
+from pipelines.runner import day_blocks
 from pipelines.settings import Settings, bundled_pricing_dir
-from tests.conftest import make_settings, priced_usages
+from tests.conftest import priced_usages
 
 D = Decimal
 GOOD_ENTRY = """provider: acme
@@ -60,7 +59,7 @@ def test_bundled_catalogue_covers_the_landscape_and_prices_every_demo_model() ->
 
 
 def test_a_scheduled_future_price_is_in_the_rate_card_before_it_starts() -> None:
-    rows = build_rate_rows(load_catalogue(bundled_pricing_dir()))
+    rows = build_rate_card(load_catalogue(bundled_pricing_dir())).rates
     future = [row for row in rows if row.effective_from > datetime(2026, 11, 28)]
     assert future, "the catalogue carries scheduled price changes (e.g. Gemini Flash intro pricing ending)"
     assert all(row.effective_to is None or row.effective_to > row.effective_from for row in future)
@@ -103,7 +102,7 @@ def test_catalogue_errors_name_the_file_and_the_entry(tmp_path: Path, text: str,
 
 
 def test_rate_card_derives_long_context_variants_by_ratio() -> None:
-    rows = {row.rate_id: row for row in build_rate_rows(load_catalogue(bundled_pricing_dir()))}
+    rows = {row.rate_id: row for row in build_rate_card(load_catalogue(bundled_pricing_dir())).rates}
     per_1m = Decimal(1_000_000)
     batch_long = rows["google/gemini-2.5-pro/2025-06-17/standard/batch/above-200000"]
     # 2.50 x (0.625 / 1.25) input, cache unchanged at 0.25, 15 x 0.5 output
@@ -163,18 +162,10 @@ def test_day_blocks_bridge_short_gaps_and_split_long_ones() -> None:
     assert day_blocks([]) == []
 
 
-@pytest.fixture(scope="module")
-def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = make_settings(tmp_path_factory.mktemp("agree"))
-    generate(settings.landing, date(2026, 10, 31), days=6, scale=0.2)
-    run_pipeline(settings)
-    return settings
-
-
-def test_sql_pricing_matches_the_reference_quote_on_every_demo_event(demo_settings: Settings) -> None:
+def test_sql_pricing_matches_the_reference_quote_on_every_demo_event(demo_run: Settings) -> None:
     catalogue = load_catalogue(bundled_pricing_dir())
     card = build_rate_card(catalogue)
-    events = priced_usages(demo_settings, "cost_status, list_cost_usd, contracted_cost_usd, rate_id")
+    events = priced_usages(demo_run, "cost_status, list_cost_usd, contracted_cost_usd, rate_id")
     assert len(events) > 500
     statuses = set()
     for usage, (status, cost, contracted, rate_id) in events:

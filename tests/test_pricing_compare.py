@@ -11,13 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import main
-from pipelines.demo.generate import generate
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.compare import compare_moment, compare_rates, compare_request
 from pipelines.pricing.rates import build_rate_card
-from pipelines.runner import run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
-from tests.conftest import make_settings, priced_usages
+from tests.conftest import priced_usages
 
 pytest.importorskip("genai_prices", reason="genai-prices is the optional `compare` extra (make test installs it)")
 
@@ -58,18 +56,10 @@ def test_a_wrong_price_is_reported_and_fails_the_command(tmp_path: Path) -> None
     assert "1 unexplained" in result.output
 
 
-@pytest.fixture(scope="module")
-def demo_requests(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = make_settings(tmp_path_factory.mktemp("compare"))
-    generate(settings.landing, date(2026, 11, 20), days=10, scale=0.1)
-    run_pipeline(settings)
-    return settings
-
-
-def test_demo_requests_cost_the_same_in_both_catalogues_or_say_why(demo_requests: Settings) -> None:
+def test_demo_requests_cost_the_same_in_both_catalogues_or_say_why(demo_run: Settings) -> None:
     catalogue = load_catalogue(bundled_pricing_dir())
     card = build_rate_card(catalogue)
-    rows = priced_usages(demo_requests, "event_id", "cost_status = 'priced'")
+    rows = priced_usages(demo_run, "event_id", "cost_status = 'priced'")
     assert len(rows) > 500
     comparisons = [compare_request(catalogue, card, usage) for usage, _ in rows]
     differing = [c for c in comparisons if not c.agrees]

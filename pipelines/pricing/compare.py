@@ -8,6 +8,7 @@ differences below; anything else is a finding to fix in one catalogue or the oth
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -106,6 +107,16 @@ def _their_models(snapshot: Any, provider: str, entry: ModelEntry) -> dict[str, 
         if wanted & set(candidates(normalise(model.id.lower())[0])):
             return {"*": (model, model.id)}
     return {}
+
+
+def _request_models(provider: str, entry: ModelEntry) -> dict[str, tuple[Any, str]]:
+    """_their_models once per model, not once per request: matching scans genai-prices' model list."""
+    return _cached_models(provider, entry.id, tuple(entry.aliases))
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_models(provider: str, model: str, aliases: tuple[str, ...]) -> dict[str, tuple[Any, str]]:
+    return _their_models(_snapshot(), provider, ModelEntry.model_construct(id=model, aliases=list(aliases)))
 
 
 def _their_model_for(models: dict[str, tuple[Any, str]], our_scope: str) -> tuple[Any, str] | None:
@@ -250,7 +261,7 @@ def compare_request(catalogue: Catalogue, card: RateCard, usage: Usage) -> Reque
     ours = quote(card, usage, catalogue.exchange_rates).list_cost_usd
     entry = next((m for m in catalogue.providers[usage.provider].models if m.id == usage.model), None)
     scope = "*" if usage.endpoint_scope == "global" else usage.endpoint_scope
-    found = _their_model_for(_their_models(_snapshot(), usage.provider, entry), scope) if entry else None
+    found = _their_model_for(_request_models(usage.provider, entry), scope) if entry else None
     if found is None:
         return RequestComparison(usage, ours, None, f"{usage.provider}/{usage.model} is not in {SOURCE}")
     _, ref = found

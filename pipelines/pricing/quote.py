@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from fnmatch import fnmatchcase
 from zoneinfo import ZoneInfo
 
 from models.contracts import Contract
@@ -161,8 +162,6 @@ def exchange_rate(rates: ExchangeRates, currency: str, moment: datetime) -> Deci
 
 
 def contract_for(contracts: list[Contract], usage: Usage) -> Contract | None:
-    from fnmatch import fnmatchcase
-
     for contract in contracts:
         if contract.discount_percent is None and contract.rates is None:
             continue

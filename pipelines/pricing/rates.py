@@ -188,7 +188,3 @@ def build_rate_card(catalogue: Catalogue) -> RateCard:
                                     checked=period.checked,
                                 ))
     return RateCard(rates=rows, windows=windows)
-
-
-def build_rate_rows(catalogue: Catalogue) -> list[RateRow]:
-    return build_rate_card(catalogue).rates
