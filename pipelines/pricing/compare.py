@@ -110,7 +110,7 @@ def _their_models(snapshot: Any, provider: str, entry: ModelEntry) -> dict[str, 
 
 
 def _request_models(provider: str, entry: ModelEntry) -> dict[str, tuple[Any, str]]:
-    """_their_models once per model, not once per request: matching scans genai-prices' model list."""
+    """_their_models once per model, not once per rate or request: matching scans genai-prices' model list."""
     return _cached_models(provider, entry.id, tuple(entry.aliases))
 
 
@@ -175,7 +175,7 @@ def _context(variant: str) -> dict[str, str] | None:
 
 
 def compare_rates(catalogue: Catalogue, at: datetime) -> RateComparison:
-    snapshot = _snapshot()
+    _snapshot()  # fail before any work when genai-prices is not installed
     card = build_rate_card(catalogue)
     disagreements: list[Disagreement] = []
     missing: list[str] = []
@@ -185,7 +185,7 @@ def compare_rates(catalogue: Catalogue, at: datetime) -> RateComparison:
             if not any(r.effective_from <= at and (r.effective_to is None or at < r.effective_to)
                        for r in card.rates if r.provider == provider and r.model == entry.id):
                 continue
-            found = _their_models(snapshot, provider, entry)
+            found = _request_models(provider, entry)
             if not found:
                 missing.append(f"{provider}/{entry.id}")
                 continue
