@@ -45,7 +45,13 @@ class UsageRecord(BaseModel):
     output_image_tokens: int = Field(default=0, ge=0)
     cache_storage_token_hours: Decimal = Field(default=Decimal(0), ge=0, description="explicit cache held, token-hours")
     web_search_requests: int = Field(ge=0)
-    requests: int = Field(ge=1)
+    requests: int = Field(ge=0, description="1 per request; an aggregate's count; 0 when the source counts none")
+    record_grain: Literal["request", "chunk", "bucket"] = Field(
+        default="request", description="one request, one cumulative stream chunk, or an aggregate of many")
+    context_tier: Literal["base", "long"] | None = Field(
+        default=None, description="the long-context band an aggregate reports; NULL: from the token counts")
+    input_unknown: bool = Field(default=False, description="the source omitted the input count (old Ollama)")
+    reported_cost_usd: Decimal | None = Field(default=None, description="the source's own cost, never overwritten")
     source_format: str
     source_file: str
     source_line: int = Field(ge=1)

@@ -55,7 +55,7 @@ def jsonl(*records: Record | str) -> bytes:
 
 def parse(path: Path) -> tuple[list[pa.Table], FileResult]:
     result = FileResult(source_file=path.name)
-    batches = list(parse_file(path, compression_of(path), SHA, result))
+    batches = [table for kind, table in parse_file(path, compression_of(path), SHA, result) if kind == "usage"]
     return batches, result
 
 
@@ -75,7 +75,9 @@ def assert_no_message_text(batches: list[pa.Table], result: FileResult) -> None:
 
 # Text-only records: no audio or image classes, no explicit-cache storage.
 NO_MODALITIES: Record = {"input_audio_tokens": 0, "output_audio_tokens": 0, "input_image_tokens": 0,
-                         "output_image_tokens": 0, "cache_storage_token_hours": Decimal(0)}
+                         "output_image_tokens": 0, "cache_storage_token_hours": Decimal(0),
+                         "record_grain": "request", "context_tier": None, "input_unknown": False,
+                         "reported_cost_usd": None}
 
 ANTHROPIC_ROW: Record = {
     "event_id": "anthropic:msg_01XFDUDYJgAACzvnptvVoYEL",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import zstandard
 
@@ -77,6 +79,40 @@ def _raw_lines(path: Path, compression: str) -> Iterator[bytes]:
         yield from handle
 
 
+class _ChunkStream(io.RawIOBase):
+    """A read-only file over decompressed chunks, for readers (CSV, streamed JSON) that want a file."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def open_stream(path: Path, compression: str) -> BinaryIO:
+    """The decompressed bytes of a file, read lazily; a cut stream raises as `read_lines` documents."""
+    if compression == "zstd":
+        return io.BufferedReader(_ChunkStream(_zstd_chunks(path)), buffer_size=_CHUNK)
+    if compression == "gzip":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, zstandard.ZstdError)
+
+
 def read_lines(path: Path, compression: str) -> Iterator[tuple[int, bytes]]:
     """Yield (1-based line number, raw line without newline); raise TruncatedFile on a broken stream."""
     number = 0
@@ -85,5 +121,5 @@ def read_lines(path: Path, compression: str) -> Iterator[tuple[int, bytes]]:
             if number == 1 and line.startswith(_BOM):
                 line = line[len(_BOM) :]
             yield number, line.rstrip(b"\r\n")
-    except (EOFError, zlib.error, gzip.BadGzipFile, zstandard.ZstdError) as exc:
+    except STREAM_ERRORS as exc:
         raise TruncatedFile(f"{compression} stream is truncated or corrupt after line {number}: {exc}") from exc

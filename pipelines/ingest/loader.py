@@ -28,6 +28,8 @@ class IngestReport:
     files_skipped: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    records_skipped: int = 0
+    cost_rows: int = 0
     dates: set[date] = field(default_factory=set)
 
     @property
@@ -50,7 +52,7 @@ def _previous_dates(conn: duckdb.DuckDBPyConnection, source_file: str) -> set[da
     return {row[0] for row in rows}
 
 
-def parse_whole(path: Path, sha: str) -> tuple[FileResult, list[pa.Table], str]:
+def parse_whole(path: Path, sha: str) -> tuple[FileResult, list[tuple[str, pa.Table]], str]:
     """Parse a file completely; runs in a worker process when several files load at once."""
     result = FileResult(source_file=str(path))
     compression = compression_of(path)
@@ -63,7 +65,7 @@ def store_file(
     sha: str,
     compression: str,
     result: FileResult,
-    batches: Iterable[pa.Table],
+    batches: Iterable[tuple[str, pa.Table]],
 ) -> set[date]:
     """Replace everything a previous version of `path` loaded with `batches`, in one transaction.
 
@@ -74,10 +76,12 @@ def store_file(
     try:
         replaced = _previous_dates(conn, source_file)
         conn.execute("DELETE FROM staging.usage_records WHERE source_file = ?", [source_file])
+        conn.execute("DELETE FROM staging.reported_costs WHERE source_file = ?", [source_file])
         conn.execute("DELETE FROM raw.rejects WHERE source_file = ?", [source_file])
-        for batch in batches:
+        for kind, batch in batches:
+            target = "staging.usage_records" if kind == "usage" else "staging.reported_costs"
             conn.register("staging_batch", batch)
-            conn.execute("INSERT INTO staging.usage_records BY NAME SELECT * FROM staging_batch")
+            conn.execute(f"INSERT INTO {target} BY NAME SELECT * FROM staging_batch")
             conn.unregister("staging_batch")
         now = datetime.now().replace(microsecond=0)
         if result.rejects:
@@ -86,17 +90,21 @@ def store_file(
                 "source_line": pa.array([r.source_line for r in result.rejects], type=pa.int64()),
                 "reason": [r.reason for r in result.rejects],
                 "rejected_at": pa.array([now] * len(result.rejects), type=pa.timestamp("us")),
+                "source_record": pa.array([r.source_record for r in result.rejects], type=pa.string()),
             })
             conn.register("reject_batch", rejects)
-            conn.execute("INSERT INTO raw.rejects SELECT * FROM reject_batch")
+            conn.execute("INSERT INTO raw.rejects BY NAME SELECT * FROM reject_batch")
             conn.unregister("reject_batch")
         status = "rejected" if not result.recognised else ("partial" if result.rejects else "loaded")
         conn.execute("DELETE FROM raw.file_ledger WHERE source_file = ?", [source_file])
         conn.execute(
-            "INSERT INTO raw.file_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO raw.file_ledger (source_file, sha256, size_bytes, compression, format, status, rows_loaded,"
+            " rows_rejected, min_usage_date, max_usage_date, loaded_at, records_skipped, cost_rows)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [source_file, sha, path.stat().st_size, compression,
              ",".join(sorted(result.formats)) or None, status, result.rows, len(result.rejects),
-             min(result.dates) if result.dates else None, max(result.dates) if result.dates else None, now],
+             min(result.dates) if result.dates else None, max(result.dates) if result.dates else None, now,
+             result.skipped, result.cost_rows],
         )
         conn.execute("COMMIT")
     except BaseException:
@@ -133,6 +141,8 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, progress: Pro
         report.files_loaded += 1
         report.rows_loaded += result.rows
         report.rows_rejected += len(result.rejects)
+        report.records_skipped += result.skipped
+        report.cost_rows += result.cost_rows
         report.dates |= result.dates | replaced
         if progress is not None:
             progress(str(path), report.files_loaded, total)

@@ -1,34 +1,39 @@
-"""Turn one landing file into canonical staging rows (Arrow batches) and reject rows.
+"""Turn one landing file into canonical staging rows and cost-report rows (Arrow batches), and reject rows.
 
-A file is recognised by its content: JSON lines whose objects are provider responses, bare or wrapped in the
-meterline envelope. Every line that cannot be used becomes a reject with its line number and reason; the line's
-text is never kept, since it may hold prompts and completions.
+A file is recognised by its content, never its name: JSON lines, one JSON document or CSV/TSV (`records.py`), whose
+records are provider responses (bare or in the meterline envelope), batch outputs, usage and cost reports, gateway
+and observability exports (`registry.py`). Every record that cannot be used becomes a reject with its line and path
+and why; a record that is not usage by design (a streamed content chunk) is counted as skipped. No record's text is
+ever kept, since it may hold prompts and completions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pyarrow as pa
 
 from models.usage import STAGING_COLUMNS
+from pipelines.ingest import registry
 from pipelines.ingest.fields import RecordError, text, timestamp
-from pipelines.ingest.files import TruncatedFile, read_lines
-from pipelines.ingest.providers import Shape, detect_shape, event_time
+from pipelines.ingest.files import TruncatedFile
+from pipelines.ingest.formats.base import COST_KEYS, Format, Mapped, Skip
+from pipelines.ingest.records import READERS, Malformed, Record, layout_of
 
 BATCH_ROWS = 100_000
 _SCOPES = ("global", "geo", "in_region")
+_GRAINS = ("request", "chunk", "bucket")
 _NO_STORAGE = Decimal(0)
 _STORAGE_QUANTUM = Decimal("0.000001")
 _STORAGE_LIMIT = Decimal(10) ** 18
-_SNIFF_LINES = 50
+_COST_QUANTUM = Decimal("1e-12")
+_SNIFF_RECORDS = 50
 
 STAGING_SCHEMA = pa.schema(
     [
@@ -57,6 +62,10 @@ STAGING_SCHEMA = pa.schema(
         ("cache_storage_token_hours", pa.decimal128(24, 6)),
         ("web_search_requests", pa.int64()),
         ("requests", pa.int64()),
+        ("record_grain", pa.string()),
+        ("context_tier", pa.string()),
+        ("input_unknown", pa.bool_()),
+        ("reported_cost_usd", pa.decimal128(24, 12)),
         ("source_format", pa.string()),
         ("source_file", pa.string()),
         ("source_line", pa.int64()),
@@ -64,6 +73,30 @@ STAGING_SCHEMA = pa.schema(
 )
 assert tuple(STAGING_SCHEMA.names) == STAGING_COLUMNS, "staging schema drifted from models.usage.UsageRecord"
 
+COST_SCHEMA = pa.schema(
+    [
+        ("cost_id", pa.string()),
+        ("bucket_start", pa.timestamp("us")),
+        ("bucket_end", pa.timestamp("us")),
+        ("cost_date", pa.date32()),
+        ("provider", pa.string()),
+        ("project", pa.string()),
+        ("api_key_id", pa.string()),
+        ("model", pa.string()),
+        ("line_item", pa.string()),
+        ("cost_type", pa.string()),
+        ("token_type", pa.string()),
+        ("service_tier", pa.string()),
+        ("quantity", pa.decimal128(38, 6)),
+        ("quantity_unit", pa.string()),
+        ("amount_original", pa.decimal128(38, 12)),
+        ("currency", pa.string()),
+        ("amount_usd", pa.decimal128(38, 12)),
+        ("source_format", pa.string()),
+        ("source_file", pa.string()),
+        ("source_line", pa.int64()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +104,7 @@ class Reject:
     source_file: str
     source_line: int | None
     reason: str
+    source_record: str | None = None
 
 
 @dataclass
@@ -79,50 +113,42 @@ class FileResult:
 
     source_file: str
     formats: set[str] = field(default_factory=set)
+    layout: str = "jsonl"
     rows: int = 0
+    cost_rows: int = 0
+    skipped: int = 0
     rejects: list[Reject] = field(default_factory=list)
     dates: set[date] = field(default_factory=set)
     recognised: bool = True
 
-    def reject(self, line: int | None, reason: str) -> None:
-        self.rejects.append(Reject(self.source_file, line, reason))
+    def reject(self, line: int | None, reason: str, record: str | None = None) -> None:
+        self.rejects.append(Reject(self.source_file, line, reason, record))
 
 
-def _unwrap(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    inner = obj.get("response")
-    if isinstance(inner, dict):
-        return inner, obj
-    return obj, None
-
-
-def _classify(obj: Any) -> Shape | None:
+def _classify(obj: Any) -> tuple[Format, dict[str, Any], dict[str, Any] | None] | None:
+    """The record's format, the object it maps and the envelope around it (if any)."""
     if not isinstance(obj, dict):
         return None
-    resp, envelope = _unwrap(obj)
+    envelope = None
+    if registry.is_envelope(obj):
+        envelope, obj = obj, obj["response"]
     hint = envelope.get("provider") if envelope else None
-    return detect_shape(resp, hint if isinstance(hint, str) else None)
+    fmt = registry.detect(obj, hint if isinstance(hint, str) else None)
+    return (fmt, obj, envelope) if fmt is not None else None
 
 
-def _sniff(lines: list[tuple[int, bytes]]) -> str | None:
-    """None when the file is a usage log we know; else why it is not."""
-    first = next((raw for _, raw in lines if raw.strip()), None)
-    if first is None:
+def _sniff(head: list[Record]) -> str | None:
+    """None when the file holds records we know; else why it is not a usage file."""
+    if not head:
         return "empty file: no records"
-    decoded_any = False
-    for _, raw in lines:
-        if not raw.strip():
-            continue
-        try:
-            obj = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            continue
-        decoded_any = True
-        if _classify(obj) is not None:
-            return None
-    if not decoded_any:
-        return "unrecognised format: no JSON object in the first lines (expected JSON lines of provider responses)"
-    return ("unrecognised format: JSON records, but none shaped like an OpenAI, Anthropic or Gemini response"
-            " or a meterline envelope")
+    decoded = [value for _, _, value in head if not isinstance(value, Malformed)]
+    if not decoded:
+        return ("unrecognised format: no JSON or CSV record could be read in the first records"
+                " (expected provider responses, usage or cost reports, or gateway exports)")
+    if any(_classify(value) is not None for value in decoded):
+        return None
+    return ("unrecognised format: records, but none shaped like a provider response, batch output, usage or cost"
+            " report, gateway or observability export, or a meterline envelope")
 
 
 def _envelope_text(envelope: dict[str, Any] | None, key: str) -> str | None:
@@ -132,11 +158,10 @@ def _envelope_text(envelope: dict[str, Any] | None, key: str) -> str | None:
     return value if value is None or type(value) is str else text(envelope, key)
 
 
-def _scope(envelope: dict[str, Any] | None) -> str | None:
-    scope = _envelope_text(envelope, "endpoint_scope")
-    if scope is not None and scope not in _SCOPES:
-        raise RecordError(f"envelope field endpoint_scope is not one of {', '.join(_SCOPES)}: {scope!r}"[:200])
-    return scope
+def _scope(value: Any, source: str) -> str | None:
+    if value is not None and value not in _SCOPES:
+        raise RecordError(f"{source} endpoint_scope is not one of {', '.join(_SCOPES)}: {value!r}"[:200])
+    return value
 
 
 def _web_searches(envelope: dict[str, Any] | None, mapped: int) -> int:
@@ -165,41 +190,58 @@ def _storage(envelope: dict[str, Any] | None) -> Decimal:
     return hours
 
 
-def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[tuple[Any, ...], str]:
-    """One record as a staging row, in STAGING_COLUMNS order."""
-    if not isinstance(obj, dict):
-        raise RecordError(f"record is a JSON {type(obj).__name__}, not an object")
-    resp, envelope = _unwrap(obj)
-    hint = envelope.get("provider") if envelope else None
-    shape = detect_shape(resp, hint if isinstance(hint, str) else None)
-    if shape is None:
-        keys = ", ".join(sorted(resp)[:6])
-        raise RecordError(f"unknown record shape (keys: {keys})")
-    source_format, provider, mapper = shape
-    if isinstance(hint, str) and hint.lower() != provider:
-        raise RecordError(f"envelope provider {hint!r} does not match a {source_format} response")
-    mapped = mapper(resp)
-    envelope_time = None
-    if mapped["provider_time"] is None and envelope is not None and envelope.get("timestamp") is not None:
-        envelope_time = timestamp(envelope["timestamp"], "timestamp")
-    moment = event_time(mapped, envelope_time, source_format)
+def _reported(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    if not isinstance(value, Decimal) or not value.is_finite() or abs(value) >= Decimal(10) ** 12:
+        raise RecordError(f"reported cost is not an amount: {value!r}"[:200])
+    return value.quantize(_COST_QUANTUM)
+
+
+def _event_time(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format) -> datetime:
+    moment = mapped.get("provider_time")
+    if moment is None and envelope is not None and envelope.get("timestamp") is not None:
+        moment = timestamp(envelope["timestamp"], "timestamp")
+    if moment is None:
+        if fmt.provider == "anthropic":
+            raise RecordError("no timestamp: Anthropic responses carry none, wrap them in the envelope (`timestamp`)")
+        raise RecordError("no timestamp: the record has none and no envelope `timestamp` was given")
+    return moment
+
+
+def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, position: str,
+               source_file: str, line: int) -> tuple[Any, ...]:
+    """One canonical row, in STAGING_COLUMNS order."""
+    provider = mapped.get("provider") or fmt.provider
+    moment = _event_time(mapped, envelope, fmt)
     batch_flag = envelope.get("batch") if envelope else None
     if batch_flag is not None and not isinstance(batch_flag, bool):
         raise RecordError(f"envelope field batch is not true/false: {batch_flag!r}"[:200])
-    response_id = mapped["response_id"]
-    row = (
-        f"{provider}:{response_id}" if response_id else f"{provider}:{file_key}:{line}",
+    model = mapped["model_raw"] or _envelope_text(envelope, "model")
+    if not model:
+        raise RecordError("missing field model: the record names none; give the envelope a `model`")
+    event_id = mapped.get("event_id")
+    if event_id is None:
+        response_id = mapped.get("response_id")
+        event_id = (f"{mapped.get('id_namespace', provider)}:{response_id}" if response_id
+                    else f"{provider}:{position}")
+    grain = mapped.get("record_grain", "request")
+    if grain not in _GRAINS:
+        raise RecordError(f"record grain is not one of {', '.join(_GRAINS)}: {grain!r}")
+    return (
+        event_id,
         moment,
         moment.date(),
         provider,
-        _envelope_text(envelope, "platform") or mapped.get("platform", "direct"),
-        mapped["model_raw"],
-        _envelope_text(envelope, "project"),
-        _envelope_text(envelope, "api_key_id"),
-        _envelope_text(envelope, "user_id"),
+        _envelope_text(envelope, "platform") or mapped.get("platform") or "direct",
+        model,
+        _envelope_text(envelope, "project") or mapped.get("project"),
+        _envelope_text(envelope, "api_key_id") or mapped.get("api_key_id"),
+        _envelope_text(envelope, "user_id") or mapped.get("user_id"),
         mapped["service_tier"],
         bool(batch_flag) or mapped.get("is_batch", False),
-        _scope(envelope),
+        _scope(_envelope_text(envelope, "endpoint_scope"), "envelope field")
+        or _scope(mapped.get("endpoint_scope"), "record"),
         mapped["input_tokens"],
         mapped["cache_read_tokens"],
         mapped["cache_write_5m_tokens"],
@@ -212,23 +254,130 @@ def _map_line(obj: Any, line: int, file_key: str, source_file: str) -> tuple[tup
         mapped.get("output_image_tokens", 0),
         _storage(envelope),
         _web_searches(envelope, mapped["web_search_requests"]),
-        1,
-        source_format,
+        mapped.get("requests", 1),
+        grain,
+        mapped.get("context_tier"),
+        mapped.get("input_unknown", False),
+        _reported(mapped.get("reported_cost_usd")),
+        fmt.name,
         source_file,
         line,
     )
-    return row, source_format
 
 
-def parse_file(path: Path, compression: str, file_sha: str, result: FileResult) -> Iterator[pa.Table]:
-    """Yield staging batches for `path`; rejects, formats and dates accumulate in `result`."""
-    file_key = file_sha[:16]
-    lines = read_lines(path, compression)
-    head: list[tuple[int, bytes]] = []
+def _cost_row(mapped: Mapped, fmt: Format, source_file: str, line: int) -> tuple[Any, ...]:
+    start = mapped["bucket_start"]
+    values = {key: mapped.get(key) for key in COST_KEYS}
+    values["provider"] = values["provider"] or fmt.provider
+    return (values["cost_id"], start, values["bucket_end"], start.date(), values["provider"], values["project"],
+            values["api_key_id"], values["model"], values["line_item"], values["cost_type"], values["token_type"],
+            values["service_tier"], values["quantity"], values["quantity_unit"], values["amount_original"],
+            values["currency"], values["amount_usd"], fmt.name, source_file, line)
+
+
+class _Sink:
+    """Collects rows of both kinds and hands out full batches."""
+
+    def __init__(self, result: FileResult) -> None:
+        self.result = result
+        self.usage: list[tuple[Any, ...]] = []
+        self.costs: list[tuple[Any, ...]] = []
+
+    def add(self, mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, position: str, line: int,
+            record: str | None) -> None:
+        try:
+            if mapped.get("kind") == "cost":
+                self.costs.append(_cost_row(mapped, fmt, self.result.source_file, line))
+            else:
+                self.usage.append(_usage_row(mapped, envelope, fmt, position, self.result.source_file, line))
+        except RecordError as exc:
+            self.result.reject(line, str(exc), record)
+            return
+        self.result.formats.add(fmt.name)
+
+    def full(self) -> bool:
+        return len(self.usage) >= BATCH_ROWS or len(self.costs) >= BATCH_ROWS
+
+    def flush(self) -> Iterator[tuple[str, pa.Table]]:
+        if self.usage:
+            table = _table(self.usage, STAGING_SCHEMA)
+            self.result.rows += table.num_rows
+            self.result.dates.update(table.column("usage_date").to_pylist())
+            self.usage = []
+            yield "usage", table
+        if self.costs:
+            table = _table(self.costs, COST_SCHEMA)
+            self.result.cost_rows += table.num_rows
+            self.costs = []
+            yield "cost", table
+
+
+def _table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    columns = list(zip(*rows, strict=True))
+    return pa.table([pa.array(values, type=f.type) for values, f in zip(columns, schema, strict=True)],
+                    schema=schema)
+
+
+def _join(record: str | None, sub: str) -> str:
+    return f"{record}.{sub}" if record else sub
+
+
+def _map_record(sink: _Sink, line: int, record: str | None, value: Any, file_key: str) -> None:
+    result = sink.result
+    if isinstance(value, Malformed):
+        result.reject(line, value.reason, record)
+        return
+    if not isinstance(value, dict):
+        result.reject(line, f"record is a JSON {type(value).__name__}, not an object", record)
+        return
     try:
-        for item in lines:
+        found = _classify(value)
+        if found is None:
+            inner = value.get("response") if registry.is_envelope(value) else value
+            keys = ", ".join(sorted(str(key) for key in inner)[:6])
+            raise RecordError(f"unknown record shape (keys: {keys})")
+        fmt, obj, envelope = found
+        hint = envelope.get("provider") if envelope else None
+        if isinstance(hint, str) and hint.lower() != fmt.provider:
+            raise RecordError(f"envelope provider {hint!r} does not match a {fmt.name} record")
+        outcome = fmt.mapper(obj)
+    except RecordError as exc:
+        result.reject(line, str(exc), record)
+        return
+    position = f"{file_key}:{line}" + (f":{record}" if record else "")
+    if isinstance(outcome, dict):
+        sink.add(outcome, envelope, fmt, position, line, record)
+    elif isinstance(outcome, Skip):
+        result.skipped += 1
+    else:
+        for sub, part in outcome:
+            if isinstance(part, RecordError):
+                result.reject(line, str(part), _join(record, sub))
+            elif isinstance(part, Skip):
+                result.skipped += 1
+            else:
+                sink.add(part, envelope, fmt, f"{position}:{sub}", line, _join(record, sub))
+
+
+def parse_file(path: Path, compression: str, file_sha: str, result: FileResult) -> Iterator[tuple[str, pa.Table]]:
+    """Yield ("usage" | "cost", batch) for `path`; rejects, skips, formats and dates accumulate in `result`."""
+    file_key = file_sha[:16]
+    try:
+        result.layout = layout_of(path, compression)
+    except TruncatedFile as exc:
+        result.recognised = False
+        result.reject(None, str(exc))
+        return
+    if result.layout == "empty":
+        result.recognised = False
+        result.reject(None, "empty file: no records")
+        return
+    records = READERS[result.layout](path, compression)
+    head: list[Record] = []
+    try:
+        for item in records:
             head.append(item)
-            if len(head) >= _SNIFF_LINES:
+            if len(head) >= _SNIFF_RECORDS:
                 break
     except TruncatedFile as exc:
         result.reject(None, str(exc))
@@ -237,36 +386,12 @@ def parse_file(path: Path, compression: str, file_sha: str, result: FileResult) 
         result.recognised = False
         result.reject(None, problem)
         return
-    rows: list[tuple[Any, ...]] = []
+    sink = _Sink(result)
     try:
-        for line, raw in chain(head, lines):
-            if not raw.strip():
-                continue
-            try:
-                row, source_format = _map_line(orjson.loads(raw), line, file_key, result.source_file)
-            except orjson.JSONDecodeError as exc:
-                result.reject(line, f"malformed JSON: {exc}"[:300])
-                continue
-            except RecordError as exc:
-                result.reject(line, str(exc))
-                continue
-            rows.append(row)
-            result.formats.add(source_format)
-            if len(rows) >= BATCH_ROWS:
-                yield _flush(rows, result)
-                rows = []
+        for line, record, value in chain(head, records):
+            _map_record(sink, line, record, value, file_key)
+            if sink.full():
+                yield from sink.flush()
     except TruncatedFile as exc:
         result.reject(None, str(exc))
-    if rows:
-        yield _flush(rows, result)
-
-
-def _flush(rows: list[tuple[Any, ...]], result: FileResult) -> pa.Table:
-    columns = list(zip(*rows, strict=True))
-    table = pa.table(
-        [pa.array(values, type=field.type) for values, field in zip(columns, STAGING_SCHEMA, strict=True)],
-        schema=STAGING_SCHEMA,
-    )
-    result.rows += table.num_rows
-    result.dates.update(columns[2])
-    return table
+    yield from sink.flush()

@@ -9,7 +9,6 @@ touched, let alone kept.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from pipelines.ingest.fields import RecordError, count, text, timestamp
@@ -256,12 +255,3 @@ def detect_shape(resp: dict[str, Any], provider_hint: str | None = None) -> Shap
             if provider_hint == "openai":
                 return OPENAI_RESPONSES
     return None
-
-
-def event_time(mapped: Mapped, envelope_time: datetime | None, source_format: str) -> datetime:
-    moment = mapped.get("provider_time") or envelope_time
-    if moment is None:
-        if source_format == "anthropic_messages":
-            raise RecordError("no timestamp: Anthropic responses carry none, wrap them in the envelope (`timestamp`)")
-        raise RecordError("no timestamp: the response has none and no envelope `timestamp` was given")
-    return moment

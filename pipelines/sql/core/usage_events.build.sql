@@ -1,5 +1,8 @@
 -- Rebuild the days getvariable('date_from') .. getvariable('date_to'). A response ingested twice (same event_id,
--- any file) keeps its first copy by file and line, and stays on the day that copy belongs to.
+-- any file or format) keeps one copy, and stays on the day that copy belongs to: a complete response before stream
+-- chunks, the most recently loaded copy of a report bucket (providers restate recent buckets), else the copy in
+-- the first file by name and, within it, the last line (streamed usage is cumulative: the last chunk is the whole,
+-- never a sum). A cost reported by any copy (a gateway export) is kept beside the tokens of the copy chosen.
 INSERT INTO core.usage_events
 WITH touched AS (
     SELECT DISTINCT event_id
@@ -8,9 +11,17 @@ WITH touched AS (
 ),
 ranked AS (
     SELECT s.*,
-           row_number() OVER (PARTITION BY s.event_id ORDER BY s.source_file, s.source_line) AS copy_rank
+           max(s.reported_cost_usd) OVER (PARTITION BY s.event_id) AS any_reported_cost,
+           row_number() OVER (
+               PARTITION BY s.event_id
+               ORDER BY s.record_grain = 'chunk',
+                        CASE WHEN s.record_grain = 'bucket' THEN l.loaded_at END DESC NULLS LAST,
+                        s.source_file,
+                        s.source_line DESC
+           ) AS copy_rank
     FROM staging.usage_records AS s
     SEMI JOIN touched USING (event_id)
+    LEFT JOIN raw.file_ledger AS l USING (source_file)
 )
 SELECT r.event_id, r.event_time, r.usage_date, r.provider, r.platform,
        coalesce(a.price_provider, r.provider) AS price_provider,
@@ -20,7 +31,8 @@ SELECT r.event_id, r.event_time, r.usage_date, r.provider, r.platform,
        r.input_tokens, r.cache_read_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
        r.output_tokens, r.reasoning_tokens, r.input_audio_tokens, r.output_audio_tokens,
        r.input_image_tokens, r.output_image_tokens, r.cache_storage_token_hours,
-       r.web_search_requests, r.requests,
+       r.web_search_requests, r.requests, r.record_grain, r.context_tier, r.input_unknown,
+       r.any_reported_cost AS reported_cost_usd,
        r.source_format, r.source_file, r.source_line
 FROM ranked AS r
 LEFT JOIN core.model_aliases AS a

@@ -26,7 +26,11 @@ CREATE TABLE IF NOT EXISTS core.usage_events (
     output_image_tokens        BIGINT NOT NULL,
     cache_storage_token_hours  DECIMAL(24, 6) NOT NULL,
     web_search_requests        BIGINT NOT NULL,
-    requests                   BIGINT NOT NULL,
+    requests                   BIGINT NOT NULL,    -- 1 per request; an aggregate's count; 0 when its source has none
+    record_grain               VARCHAR NOT NULL,   -- request | chunk | bucket (an aggregate of many requests)
+    context_tier               VARCHAR,            -- base | long when an aggregate says; NULL: from the tokens
+    input_unknown              BOOLEAN NOT NULL,   -- the source omitted the input count: cost unknown, not lower
+    reported_cost_usd          DECIMAL(24, 12),    -- the source's own cost (gateway, observability tool), if any
     source_format              VARCHAR NOT NULL,
     source_file                VARCHAR NOT NULL,
     source_line                BIGINT NOT NULL

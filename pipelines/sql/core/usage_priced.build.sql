@@ -24,12 +24,17 @@ candidates AS (
      AND r.service_tier = e.service_tier
      AND r.is_batch = e.is_batch
      AND (r.endpoint_scope = '*' OR r.endpoint_scope = e.endpoint_scope)
+     -- An aggregate cannot be measured per request: it is in the band its report names, else the base band.
      AND (r.context_above = 0
-          OR (CASE r.context_measure WHEN 'input_uncached' THEN e.input_uncached ELSE e.input_total END)
-             > r.context_above)
+          OR e.context_tier = 'long'
+          OR (e.record_grain <> 'bucket'
+              AND (CASE r.context_measure WHEN 'input_uncached' THEN e.input_uncached ELSE e.input_total END)
+                  > r.context_above))
      AND (r.context_up_to IS NULL
-          OR (CASE r.context_measure WHEN 'input_uncached' THEN e.input_uncached ELSE e.input_total END)
-             <= r.context_up_to)
+          OR coalesce(e.context_tier, 'base') = 'base' AND e.record_grain = 'bucket'
+          OR (e.record_grain <> 'bucket' AND e.context_tier IS NULL
+              AND (CASE r.context_measure WHEN 'input_uncached' THEN e.input_uncached ELSE e.input_total END)
+                  <= r.context_up_to))
 ),
 in_window AS (
     SELECT DISTINCT c.event_id, c.window_id
@@ -175,6 +180,7 @@ usd AS (
            CASE WHEN NOT c.model_known THEN 'unpriced_model'
                 WHEN c.rate_id IS NULL THEN 'unpriced_variant'
                 WHEN c.usd_per_unit IS NULL THEN 'unpriced_fx'
+                WHEN c.input_unknown THEN 'incomplete_usage'
                 WHEN c.c_input IS NULL OR c.c_cache_read IS NULL OR c.c_cache_write_5m IS NULL
                   OR c.c_cache_write_1h IS NULL OR c.c_output IS NULL OR c.c_audio IS NULL OR c.c_image IS NULL
                   OR c.c_cache_storage IS NULL OR c.c_web_search IS NULL THEN 'unpriced_unit'
@@ -245,7 +251,7 @@ SELECT s.event_id, s.event_time, s.usage_date, s.provider, s.platform, s.price_p
        s.input_tokens, s.cache_read_tokens, s.cache_write_5m_tokens, s.cache_write_1h_tokens,
        s.output_tokens, s.reasoning_tokens, s.input_audio_tokens, s.output_audio_tokens,
        s.input_image_tokens, s.output_image_tokens, s.cache_storage_token_hours,
-       s.web_search_requests, s.web_search_billable, s.requests,
+       s.web_search_requests, s.web_search_billable, s.requests, s.record_grain, s.reported_cost_usd,
        s.source_file, s.source_line,
        s.rate_id, split_part(s.window_id, '/', -1) AS time_window, s.quota_group,
        getvariable('catalogue_version') AS catalogue_version, s.currency, s.usd_per_unit,

@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS core.usage_priced (
     web_search_requests        BIGINT NOT NULL,
     web_search_billable        BIGINT,             -- calls left after the free quota; NULL when unpriced
     requests                   BIGINT NOT NULL,
+    record_grain               VARCHAR NOT NULL,   -- request | chunk | bucket (an aggregate of many requests)
+    reported_cost_usd          DECIMAL(24, 12),    -- the source's own cost, beside meterline's; never merged
     source_file                VARCHAR NOT NULL,
     source_line                BIGINT NOT NULL,
     rate_id                    VARCHAR,            -- with catalogue_version, the core.price_rates row used
@@ -52,5 +54,5 @@ CREATE TABLE IF NOT EXISTS core.usage_priced (
     contract_name              VARCHAR,
     contracts_version          VARCHAR NOT NULL,
     contracted_cost_usd        DECIMAL(38, 12),    -- list cost under the contract overlay; list cost when none applies
-    cost_status                VARCHAR NOT NULL    -- priced | unpriced_model | unpriced_variant | unpriced_unit | unpriced_fx
+    cost_status                VARCHAR NOT NULL    -- priced | unpriced_model | unpriced_variant | unpriced_unit | unpriced_fx | incomplete_usage
 );

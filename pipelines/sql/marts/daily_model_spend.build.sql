@@ -25,7 +25,8 @@ SELECT usage_date, price_provider AS provider, model,
        coalesce(sum(list_cost_usd), 0) AS list_cost_usd,
        coalesce(sum(contracted_cost_usd), 0) AS contracted_cost_usd,
        coalesce(sum(cache_savings_usd), 0) AS cache_savings_usd,
-       coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced'), 0) AS unpriced_requests
+       coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced'), 0) AS unpriced_requests,
+       sum(reported_cost_usd) AS reported_cost_usd
 FROM core.usage_priced
 WHERE usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
 GROUP BY usage_date, price_provider, model;

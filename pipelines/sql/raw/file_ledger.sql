@@ -10,5 +10,7 @@ CREATE TABLE IF NOT EXISTS raw.file_ledger (
     rows_rejected   BIGINT NOT NULL,
     min_usage_date  DATE,
     max_usage_date  DATE,
-    loaded_at       TIMESTAMP NOT NULL
+    loaded_at       TIMESTAMP NOT NULL,
+    records_skipped BIGINT NOT NULL DEFAULT 0,  -- records that are not usage by design (stream chunks, failed calls)
+    cost_rows       BIGINT NOT NULL DEFAULT 0   -- rows of provider cost reports, in staging.reported_costs
 );

@@ -3,5 +3,6 @@ CREATE TABLE IF NOT EXISTS raw.rejects (
     source_file  VARCHAR NOT NULL,
     source_line  BIGINT,                -- NULL when the whole file or its compressed stream is at fault
     reason       VARCHAR NOT NULL,
-    rejected_at  TIMESTAMP NOT NULL
+    rejected_at  TIMESTAMP NOT NULL,
+    source_record VARCHAR               -- where in the line or document: data[3].results[1]; NULL: the whole line
 );

@@ -24,7 +24,11 @@ CREATE TABLE IF NOT EXISTS staging.usage_records (
     output_image_tokens    BIGINT NOT NULL DEFAULT 0,
     cache_storage_token_hours DECIMAL(24, 6) NOT NULL DEFAULT 0,
     web_search_requests    BIGINT NOT NULL,
-    requests               BIGINT NOT NULL,
+    requests               BIGINT NOT NULL,      -- 1 per request; an aggregate's count; 0 when the source has none
+    record_grain           VARCHAR NOT NULL DEFAULT 'request',  -- request | chunk | bucket
+    context_tier           VARCHAR,              -- base | long when an aggregate says; NULL: from the token counts
+    input_unknown          BOOLEAN NOT NULL DEFAULT false,
+    reported_cost_usd      DECIMAL(24, 12),      -- what the source itself charged or computed, if it says
     source_format          VARCHAR NOT NULL,
     source_file            VARCHAR NOT NULL,
     source_line            BIGINT NOT NULL

@@ -1,0 +1,5 @@
+"""(being written)"""
+
+from pipelines.ingest.formats.base import Format
+
+FORMATS: list[Format] = []

@@ -1,0 +1,140 @@
+"""Split a landing file into records, whatever its layout: JSON lines, one JSON document, or CSV/TSV.
+
+A record is yielded as (position, path, value). For JSON lines and CSV the position is the file's line number; for
+a JSON document it is the record's ordinal and the path says where it sat (`data[3]`). Everything is streamed: a
+JSON document's big array (`[...]`, `data`, `resourceSpans`) is read one element at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ijson
+import orjson
+
+from pipelines.ingest.files import STREAM_ERRORS, TruncatedFile, open_stream, read_lines
+
+Record = tuple[int, str | None, Any]
+_PEEK = 1 << 16
+# Arrays whose elements are records, by ijson prefix: a bare top-level array, API pages, OTLP exports.
+_STREAMED = {"item": "", "data.item": "data", "resourceSpans.item": "resourceSpans"}
+_OPENERS = {"start_map": "end_map", "start_array": "end_array"}
+
+
+class Malformed:
+    """A record that could not be decoded; carries the reject reason instead of a value."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def layout_of(path: Path, compression: str) -> str:
+    """`jsonl`, `json` (one document), `csv` or `empty`, from the first decompressed bytes."""
+    head = b""
+    # A stream cut short still shows its layout; the record reader reports the truncation with line numbers.
+    with open_stream(path, compression) as stream, contextlib.suppress(*STREAM_ERRORS):
+        while len(head) < _PEEK and (block := stream.read1(4096)):
+            head += block
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not text:
+        return "empty"
+    if text[:1] == b"[":
+        return "json"
+    if text[:1] != b"{":
+        return "csv"
+    # JSON lines when most whole lines decode alone; a pretty-printed document's lines mostly do not.
+    lines = [line for line in text.split(b"\n")[:-1][:10] if line.strip()] or [text]
+    decoded = 0
+    for line in lines:
+        with contextlib.suppress(orjson.JSONDecodeError):
+            decoded += isinstance(orjson.loads(line), dict)
+    return "jsonl" if decoded * 2 >= len(lines) else "json"
+
+
+def jsonl_records(path: Path, compression: str) -> Iterator[Record]:
+    for line, raw in read_lines(path, compression):
+        if not raw.strip():
+            continue
+        try:
+            yield line, None, orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            yield line, None, Malformed(f"malformed JSON: {exc}"[:300])
+
+
+def json_records(path: Path, compression: str) -> Iterator[Record]:
+    """Elements of the document's record array one by one; a document without one is a single record."""
+    counters = dict.fromkeys(_STREAMED.values(), 0)
+    root = ijson.ObjectBuilder()
+    item: Any = None
+    depth = 0
+    ordinal = 0
+    with open_stream(path, compression) as stream:
+        try:
+            for prefix, event, value in ijson.parse(stream, use_float=True):
+                if item is not None:
+                    item.event(event, value)
+                    depth += 1 if event in _OPENERS else -1 if event in ("end_map", "end_array") else 0
+                    if depth == 0:
+                        ordinal += 1
+                        yield ordinal, _path(prefix, counters), item.value
+                        item = None
+                    continue
+                container = _STREAMED.get(prefix)
+                if container is not None and event != "map_key" and not event.startswith("end_"):
+                    item = ijson.ObjectBuilder()
+                    item.event(event, value)
+                    if event in _OPENERS:
+                        depth = 1
+                        continue
+                    ordinal += 1
+                    yield ordinal, _path(prefix, counters), item.value
+                    item = None
+                    continue
+                root.event(event, value)
+        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as exc:
+            yield ordinal + 1, None, Malformed(f"malformed JSON document after record {ordinal}: {exc}"[:300])
+            return
+        except STREAM_ERRORS as exc:
+            raise TruncatedFile(f"{compression} stream is truncated or corrupt after record {ordinal}: {exc}") from exc
+    if ordinal == 0 and hasattr(root, "value"):
+        yield 1, None, root.value
+
+
+def _path(prefix: str, counters: dict[str, int]) -> str:
+    container = _STREAMED[prefix]
+    index = counters[container]
+    counters[container] = index + 1
+    return f"{container}[{index}]"
+
+
+def csv_records(path: Path, compression: str) -> Iterator[Record]:
+    """Rows as dicts of text keyed by the header; a tab in the header line makes it TSV."""
+    line = 1
+    with open_stream(path, compression) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        try:
+            header = text.readline()
+            delimiter = "\t" if "\t" in header else ","
+            names = next(csv.reader([header], delimiter=delimiter), [])
+            reader = csv.DictReader(text, fieldnames=[name.strip() for name in names], delimiter=delimiter)
+            for row in reader:
+                line = reader.line_num + 1
+                if None in row:
+                    yield line, None, Malformed(f"CSV row has {len(row) - 1 + len(row[None])} cells, header has"
+                                                f" {len(names)}")
+                    continue
+                yield line, None, row
+        except (csv.Error, UnicodeDecodeError) as exc:
+            yield line + 1, None, Malformed(f"malformed CSV after line {line}: {exc}"[:300])
+        except STREAM_ERRORS as exc:
+            raise TruncatedFile(f"{compression} stream is truncated or corrupt after line {line}: {exc}") from exc
+
+
+READERS = {"jsonl": jsonl_records, "json": json_records, "csv": csv_records}

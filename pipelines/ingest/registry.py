@@ -1,0 +1,44 @@
+"""Every record format meterline reads, in the order they are tried; the first whose keys match maps the record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.ingest import providers
+from pipelines.ingest.formats import anthropic_reports, batches, bedrock, gateways, hosts, openai_reports, otel
+from pipelines.ingest.formats.base import Format
+
+
+def _always(_: dict[str, Any]) -> bool:
+    return True
+
+
+# Provider responses, the bulk of most logs, are recognised by `providers.detect_shape` first.
+RESPONSES = {shape[0]: Format(shape[0], shape[1], _always, shape[2])
+             for shape in (providers.OPENAI_CHAT, providers.OPENAI_RESPONSES, providers.ANTHROPIC_MESSAGE,
+                           providers.GEMINI)}
+FORMATS: tuple[Format, ...] = (
+    *batches.FORMATS,
+    *openai_reports.FORMATS,
+    *anthropic_reports.FORMATS,
+    *bedrock.FORMATS,
+    *hosts.FORMATS,
+    *gateways.FORMATS,
+    *otel.FORMATS,
+)
+# Keys of records that hold a `response` object of their own, so are not the meterline envelope.
+WRAPPER_KEYS = ("custom_id", "processed_time", "key", "status")
+
+
+def detect(record: dict[str, Any], provider_hint: str | None = None) -> Format | None:
+    shape = providers.detect_shape(record, provider_hint)
+    if shape is not None:
+        return RESPONSES[shape[0]]
+    for fmt in FORMATS:
+        if fmt.detect(record):
+            return fmt
+    return None
+
+
+def is_envelope(record: dict[str, Any]) -> bool:
+    return isinstance(record.get("response"), dict) and not any(key in record for key in WRAPPER_KEYS)
