@@ -29,6 +29,24 @@ def usage_events_unique_event_id(warehouse: WarehouseResource) -> dg.AssetCheckR
     return dg.AssetCheckResult(passed=dupes == 0, metadata={"duplicate_rows": dupes})
 
 
+@dg.asset_check(asset=usage_events, blocking=False,
+                description="Warns when a provider's day has both aggregate report buckets and per-request logs.")
+def usage_events_aggregates_beside_requests(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    """A usage report (admin API, dashboard export) carries no request ids, so nothing can tell which of its
+    requests a per-request log also holds: both are counted. Feed one or the other per provider."""
+    with warehouse.connection() as conn:
+        overlaps = conn.execute(
+            "SELECT provider || ' ' || usage_date::VARCHAR FROM core.usage_events GROUP BY provider, usage_date"
+            " HAVING count(DISTINCT record_grain = 'bucket') = 2 ORDER BY 1"
+        ).fetchall()
+    return dg.AssetCheckResult(
+        passed=not overlaps,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"overlapping_days": len(overlaps),
+                  "examples": ", ".join(row[0] for row in overlaps[:5]) or "none"},
+    )
+
+
 def _grain_check(asset: dg.AssetsDefinition, table: str, grain: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=asset, blocking=True, name=f"{table.split('.')[1]}_unique_grain",
                     description=f"One row per {grain.replace(', ', ' x ')}.")
@@ -72,6 +90,7 @@ def usage_priced_unpriced_share(warehouse: WarehouseResource, sources: SourcesRe
 ALL_CHECKS = [
     usage_events_non_negative_tokens,
     usage_events_unique_event_id,
+    usage_events_aggregates_beside_requests,
     daily_model_spend_unique_grain,
     daily_project_spend_unique_grain,
     usage_priced_unpriced_share,

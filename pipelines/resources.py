@@ -11,6 +11,7 @@ import duckdb
 
 from pipelines.pricing.catalogue import Catalogue, load_catalogue
 from pipelines.pricing.contracts import Contracts, load_contracts
+from pipelines.pricing.deployments import load_deployments
 from pipelines.warehouse import connect, ensure_schema
 
 
@@ -34,9 +35,13 @@ class SourcesResource(dg.ConfigurableResource):
     pricing: str
     contracts: str = ""
     unpriced_share_warn: float = 0.01
+    azure_deployments: str = ""
 
     def catalogue(self) -> Catalogue:
         return load_catalogue(Path(self.pricing))
+
+    def deployments(self) -> dict[str, str]:
+        return load_deployments(Path(self.azure_deployments) if self.azure_deployments else None)
 
     def contract_overlay(self) -> Contracts:
         return load_contracts(Path(self.contracts) if self.contracts else None)

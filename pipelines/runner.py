@@ -13,6 +13,7 @@ import dagster as dg
 from pipelines.automation import range_tags
 from pipelines.definitions import build_definitions
 from pipelines.pricing.catalogue import load_catalogue
+from pipelines.pricing.deployments import load_deployments
 from pipelines.settings import Settings, bundled_dagster_yaml
 from pipelines.warehouse import connect, ensure_schema
 
@@ -55,6 +56,7 @@ def preflight(settings: Settings) -> None:
     if not settings.landing.is_dir():
         raise RunError(f"landing folder {settings.landing} does not exist")
     load_catalogue(settings.pricing)
+    load_deployments(settings.azure_deployments)
     if settings.warehouse.exists() and settings.warehouse.is_dir():
         raise RunError(f"warehouse {settings.warehouse} is a directory; give a .duckdb file path")
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,7 @@ class Settings:
     pricing: Path
     contracts: Path | None = None
     unpriced_share_warn: float = 0.01
+    azure_deployments: Path | None = None
 
     @classmethod
     def resolve(
@@ -47,6 +48,7 @@ class Settings:
 
         pricing_dir = pick(pricing, "METERLINE_PRICING", bundled_pricing_dir())
         kept_beside = pricing_dir / "contracts.yaml"
+        deployments_beside = pricing_dir / "azure_deployments.yaml"
         return cls(
             landing=pick(landing, "METERLINE_LANDING", Path("landing")),
             warehouse=pick(warehouse, "METERLINE_WAREHOUSE", Path("warehouse") / "meterline.duckdb"),
@@ -54,4 +56,6 @@ class Settings:
             # A contracts.yaml kept in the catalogue folder applies unless a flag or the environment names another.
             contracts=_optional(contracts, "METERLINE_CONTRACTS") or (kept_beside if kept_beside.is_file() else None),
             unpriced_share_warn=float(os.environ.get("METERLINE_UNPRICED_SHARE_WARN", "0.01")),
+            azure_deployments=_optional(None, "METERLINE_AZURE_DEPLOYMENTS")
+            or (deployments_beside if deployments_beside.is_file() else None),
         )

@@ -14,7 +14,8 @@ from pipelines.resources import SourcesResource, WarehouseResource
     group_name="raw",
     kinds={"duckdb", "python"},
     pool="duckdb_writer",
-    description="Landing files read into staging.usage_records, raw.rejects and raw.file_ledger; "
+    description="Landing files read into staging.usage_records, staging.reported_costs, raw.rejects and "
+    "raw.file_ledger; "
     "a file already loaded with the same sha256 is skipped, a changed file replaces its old rows.",
 )
 def usage_files(
@@ -40,6 +41,8 @@ def usage_files(
             "files_skipped": report.files_skipped,
             "rows_loaded": report.rows_loaded,
             "rows_rejected": report.rows_rejected,
+            "records_skipped": report.records_skipped,
+            "cost_rows": report.cost_rows,
             "first_affected_day": span[0].isoformat() if span else "",
             "last_affected_day": span[1].isoformat() if span else "",
         }

@@ -1,20 +1,32 @@
 """Map the model id a provider logged to the catalogue that bills it and the catalogue's canonical id.
 
-The catalogue of the platform that served the request (bedrock, vertex, azure ...) is tried first, then the model
-vendor's own catalogue; which one priced the event is kept on the row. Exact ids and aliases win, so a dated
+Every format goes through this one layer. The catalogue of the platform that served the request (bedrock, vertex,
+azure, groq ...) is tried first, then the catalogue a gateway's `vendor/model` id names (OpenRouter, LiteLLM), then
+the model vendor's own; which one priced the event is kept on the row. Exact ids and aliases win, so a dated
 snapshot with its own price (gpt-4o-2024-05-13) can be listed on its own; otherwise path prefixes, Bedrock ARNs and
 version suffixes, and one trailing date stamp are stripped and the lookup is tried again. Bedrock's `us.`/`eu.`/
-`global.` prefixes are not thrown away: they become the endpoint scope, which changes the price.
+`global.` prefixes are not thrown away: they become the endpoint scope, which changes the price. A fine-tune
+(`ft:base:org:suffix:id`) is looked up as `ft:base`, never as its base model, whose price differs. An Azure
+deployment name is first mapped to its model by the user's deployments file. When no catalogue the record names
+knows the id, a model id that exactly one catalogue lists is priced there (Together's `org/Model` ids, Mistral's own
+ids logged through the OpenAI SDK); anything else stays unpriced under its raw name.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipelines.pricing.catalogue import Catalogue
 
-_PREFIXES = ("publishers/google/models/", "models/", "openai/", "anthropic/", "google/", "bedrock/", "vertex_ai/")
+_PREFIXES = ("publishers/google/models/", "models/")
+# First path segments of gateway ids (OpenRouter `vendor/model`, LiteLLM `provider/model`) -> the catalogue they name.
+_GATEWAY_SEGMENTS = {
+    "openai": "openai", "anthropic": "anthropic", "google": "google", "gemini": "google", "vertex_ai": "vertex",
+    "bedrock": "bedrock", "azure": "azure", "mistralai": "mistral", "mistral": "mistral", "x-ai": "xai",
+    "xai": "xai", "deepseek": "deepseek", "cohere": "cohere", "z-ai": "zhipuai", "zhipuai": "zhipuai",
+    "groq": "groq", "together_ai": "together", "fireworks_ai": "fireworks",
+}
 _ARN = re.compile(r"^arn:aws[\w-]*:bedrock:[\w-]*:\d*:[\w-]+/")
 _SCOPE = re.compile(r"^(global|us|us-gov|eu|apac|jp|au|ca)\.")
 _VERSION = re.compile(r"(?:-v\d+)?(?::\d+)$|-v\d+$")
@@ -34,37 +46,63 @@ class Resolution:
 class ModelIndex:
     by_name: dict[tuple[str, str], str]
     providers: frozenset[str]
+    # Each name -> the catalogues that list it, for ids no catalogue the record names knows.
+    books_of: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Azure deployment name (lower case) -> the model it serves, from the user's deployments file.
+    deployments: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_catalogue(cls, catalogue: Catalogue) -> ModelIndex:
+    def from_catalogue(cls, catalogue: Catalogue, deployments: dict[str, str] | None = None) -> ModelIndex:
         names: dict[tuple[str, str], str] = {}
+        books: dict[str, set[str]] = {}
         for provider, entries in catalogue.providers.items():
             for entry in entries.models:
                 for name in (entry.id, *entry.aliases):
                     names[(provider, name.lower())] = entry.id
-        return cls(by_name=names, providers=frozenset(catalogue.providers))
+                    books.setdefault(name.lower(), set()).add(provider)
+        return cls(by_name=names, providers=frozenset(catalogue.providers),
+                   books_of={name: frozenset(found) for name, found in books.items()},
+                   deployments={name.lower(): model for name, model in (deployments or {}).items()})
 
     def resolve(self, provider: str, model_raw: str, platform: str = "direct") -> Resolution:
         """An unknown model keeps its normalised raw id under the platform's (or vendor's) name and is flagged."""
-        name, scope = normalise(model_raw)
-        books = [book for book in (platform.lower(), provider) if book not in DIRECT_PLATFORMS]
-        if scope is None and platform.lower() == "bedrock":
+        platform = platform.lower()
+        logged = model_raw.strip()
+        if platform == "azure":
+            logged = self.deployments.get(logged.lower(), logged)
+        full, scope = normalise(logged, strip_gateway=False)
+        name, _ = normalise(logged)
+        gateway = _GATEWAY_SEGMENTS.get(full.split("/", 1)[0]) if "/" in full else None
+        books = [book for book in (platform, gateway, provider) if book and book not in DIRECT_PLATFORMS]
+        if scope is None and platform == "bedrock":
             scope = "in_region"
+        names = list(dict.fromkeys([*candidates(full), *candidates(name)]))
         for book in dict.fromkeys(books):
-            for candidate in candidates(name):
+            for candidate in names:
                 hit = self.by_name.get((book, candidate))
                 if hit is not None:
                     return Resolution(book, hit, True, scope)
+        for candidate in names:
+            listed = self.books_of.get(candidate, frozenset())
+            if len(listed) == 1:
+                (book,) = listed
+                return Resolution(book, self.by_name[(book, candidate)], True, scope)
         fallback = books[0] if books and books[0] in self.providers else provider
         return Resolution(fallback, name, False, scope)
 
 
-def normalise(model_raw: str) -> tuple[str, str | None]:
-    """The lower-cased id without path prefixes or ARN, and the endpoint scope its prefix names, if any."""
+def normalise(model_raw: str, *, strip_gateway: bool = True) -> tuple[str, str | None]:
+    """The lower-cased id without path prefixes or ARN, and the endpoint scope its prefix names, if any.
+
+    With `strip_gateway`, a leading gateway segment (`openai/`, `bedrock/` ...) goes too; ids that are paths in
+    their own catalogue (`meta-llama/Llama-3.3-70B-Instruct-Turbo`) are looked up both ways.
+    """
     name = _ARN.sub("", model_raw.strip().lower())
     for prefix in _PREFIXES:
         if name.startswith(prefix):
             name = name[len(prefix) :]
+    if strip_gateway and "/" in name and name.split("/", 1)[0] in _GATEWAY_SEGMENTS:
+        name = name.split("/", 1)[1]
     scope = None
     match = _SCOPE.match(name)
     if match:
@@ -74,7 +112,13 @@ def normalise(model_raw: str) -> tuple[str, str | None]:
 
 
 def candidates(name: str) -> list[str]:
-    """Names to look up, most specific first: as logged, without a version suffix, without a date stamp."""
+    """Names to look up, most specific first: as logged, without a version suffix, without a date stamp.
+
+    A fine-tune `ft:<base>:<org>:<suffix>:<id>` is tried as `ft:<base>` and `ft:<base without date>` only.
+    """
+    if name.startswith("ft:"):
+        base = name.split(":")[1] if name.count(":") >= 1 else ""
+        return list(dict.fromkeys([name, f"ft:{base}", f"ft:{_STAMP.sub('', base)}"]))
     unversioned = _VERSION.sub("", name)
     found = [name, unversioned, _STAMP.sub("", unversioned), _STAMP.sub("", name)]
     return list(dict.fromkeys(found))

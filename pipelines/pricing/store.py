@@ -81,10 +81,11 @@ def current_catalogue_version(conn: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def resolve_models(
-    conn: duckdb.DuckDBPyConnection, catalogue: Catalogue, date_from: date, date_to: date
+    conn: duckdb.DuckDBPyConnection, catalogue: Catalogue, date_from: date, date_to: date,
+    deployments: dict[str, str] | None = None,
 ) -> list[tuple[str, str, str, Resolution]]:
     """Resolve every (provider, platform, model_raw) staged for the days and record it in core.model_aliases."""
-    index = ModelIndex.from_catalogue(catalogue)
+    index = ModelIndex.from_catalogue(catalogue, deployments)
     triples = conn.execute(
         "SELECT DISTINCT provider, platform, model_raw FROM staging.usage_records WHERE usage_date BETWEEN ? AND ?",
         [date_from, date_to],
