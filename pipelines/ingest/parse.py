@@ -9,7 +9,7 @@ ever kept, since it may hold prompts and completions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -359,9 +359,23 @@ def _map_record(sink: _Sink, line: int, record: str | None, value: Any, file_key
                 sink.add(part, envelope, fmt, f"{position}:{sub}", line, _join(record, sub))
 
 
+def parse_records(records: Iterable[Record], file_sha: str, result: FileResult) -> Iterator[tuple[str, pa.Table]]:
+    """Yield ("usage" | "cost", batch) for decoded records; rejects, skips, formats and dates go to `result`."""
+    file_key = file_sha[:16]
+    sink = _Sink(result)
+    try:
+        for line, record, value in records:
+            _map_record(sink, line, record, value, file_key)
+            if sink.full():
+                yield from sink.flush()
+    except TruncatedFile as exc:
+        # The rows before the break are kept; the reject says where the stream broke.
+        result.reject(None, str(exc))
+    yield from sink.flush()
+
+
 def parse_file(path: Path, compression: str, file_sha: str, result: FileResult) -> Iterator[tuple[str, pa.Table]]:
     """Yield ("usage" | "cost", batch) for `path`; rejects, skips, formats and dates accumulate in `result`."""
-    file_key = file_sha[:16]
     try:
         result.layout = layout_of(path, compression)
     except TruncatedFile as exc:
@@ -386,12 +400,4 @@ def parse_file(path: Path, compression: str, file_sha: str, result: FileResult) 
         result.recognised = False
         result.reject(None, problem)
         return
-    sink = _Sink(result)
-    try:
-        for line, record, value in chain(head, records):
-            _map_record(sink, line, record, value, file_key)
-            if sink.full():
-                yield from sink.flush()
-    except TruncatedFile as exc:
-        result.reject(None, str(exc))
-    yield from sink.flush()
+    yield from parse_records(chain(head, records), file_sha, result)

@@ -1,6 +1,7 @@
 -- Rebuild the days getvariable('date_from') .. getvariable('date_to'). A response ingested twice (same event_id,
 -- any file or format) keeps one copy, and stays on the day that copy belongs to: a complete response before stream
--- chunks, the most recently loaded copy of a report bucket (providers restate recent buckets), else the copy in
+-- chunks, the most recently loaded copy of a report bucket (providers restate recent buckets; loaded in the same
+-- second, the file whose name sorts last, as dated exports do), else the copy in
 -- the first file by name and, within it, the last line (streamed usage is cumulative: the last chunk is the whole,
 -- never a sum). A cost reported by any copy (a gateway export) is kept beside the tokens of the copy chosen.
 INSERT INTO core.usage_events
@@ -16,6 +17,7 @@ ranked AS (
                PARTITION BY s.event_id
                ORDER BY s.record_grain = 'chunk',
                         CASE WHEN s.record_grain = 'bucket' THEN l.loaded_at END DESC NULLS LAST,
+                        CASE WHEN s.record_grain = 'bucket' THEN s.source_file END DESC NULLS LAST,
                         s.source_file,
                         s.source_line DESC
            ) AS copy_rank
