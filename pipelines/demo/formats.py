@@ -72,7 +72,7 @@ class Sample:
     build: Callable[[int, datetime, str], Record]
 
 
-def _openai_chat(i: int, t: datetime, m: str) -> Record:
+def openai_chat_envelope(i: int, t: datetime, m: str) -> Record:
     return _envelope(t, _chat(f"chatcmpl-s{i}", t, "gpt-4o-2024-08-06", 2006, 1920, 300, m), marker=m)
 
 
@@ -275,7 +275,7 @@ def _otel(i: int, t: datetime, m: str) -> Record:
 
 
 JSONL_SAMPLES = (
-    Sample("openai_chat.jsonl", _openai_chat),
+    Sample("openai_chat.jsonl", openai_chat_envelope),
     Sample("openai_stream.jsonl", _openai_stream),
     Sample("openai_batch_output.jsonl", _openai_batch),
     Sample("anthropic_batch_results.jsonl", _anthropic_batch),
@@ -319,7 +319,7 @@ LITELLM_CSV = [
 ]
 
 
-def _openai_usage_row(i: int, t: datetime) -> list[str]:
+def openai_usage_row(i: int, t: datetime) -> list[str]:
     start = _unix(t.replace(hour=0, minute=0, second=0))
     day = t.strftime("%Y-%m-%d")
     return [str(start), str(start + 86400), f"{day}T00:00:00+00:00", f"{day}T00:00:00+00:00", f"proj_csv{i}",
@@ -327,7 +327,7 @@ def _openai_usage_row(i: int, t: datetime) -> list[str]:
             "53440.0", "53440.0", "10646.0", "5760.0", "0.0", "0.0", "0.0", "0.0", "0.0", "0.0"]
 
 
-def _litellm_row(i: int, t: datetime, m: str) -> list[str]:
+def litellm_row(i: int, t: datetime, m: str) -> list[str]:
     record = _litellm(i, t, m)
     record["request_id"] = f"chatcmpl-llcsv{i}"
     record["startTime"] = t.strftime("%Y-%m-%d %H:%M:%S.123")
@@ -362,7 +362,7 @@ def write_format_samples(folder: Path, start: datetime, count: int, marker: str)
         path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
         written.append(path)
     usage_csv = folder / "openai_usage_export.tsv"
-    usage_csv.write_bytes(_csv(OPENAI_USAGE_CSV, [_openai_usage_row(i, t) for i, t in enumerate(moments)], "\t"))
+    usage_csv.write_bytes(_csv(OPENAI_USAGE_CSV, [openai_usage_row(i, t) for i, t in enumerate(moments)], "\t"))
     litellm_csv = folder / "litellm_spend_logs.csv"
-    litellm_csv.write_bytes(_csv(LITELLM_CSV, [_litellm_row(i, t, marker) for i, t in enumerate(moments)]))
+    litellm_csv.write_bytes(_csv(LITELLM_CSV, [litellm_row(i, t, marker) for i, t in enumerate(moments)]))
     return [*written, usage_csv, litellm_csv]

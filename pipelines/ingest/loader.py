@@ -66,8 +66,12 @@ def store_file(
     compression: str,
     result: FileResult,
     batches: Iterable[tuple[str, pa.Table]],
+    loaded_at: datetime | None = None,
 ) -> set[date]:
     """Replace everything a previous version of `path` loaded with `batches`, in one transaction.
+
+    `loaded_at` is the same for every file of one load, so a report bucket landed in two files is resolved by the
+    load that brought it (a later load restates) and, within one load, by file name, not by worker timing.
 
     `batches` may be a generator that fills `result` as it is consumed; returns the days the old version held.
     """
@@ -83,7 +87,7 @@ def store_file(
             conn.register("staging_batch", batch)
             conn.execute(f"INSERT INTO {target} BY NAME SELECT * FROM staging_batch")
             conn.unregister("staging_batch")
-        now = datetime.now().replace(microsecond=0)
+        now = loaded_at or datetime.now()
         if result.rejects:
             rejects = pa.table({
                 "source_file": [r.source_file for r in result.rejects],
@@ -125,6 +129,7 @@ def _worker_count(pending: list[tuple[Path, str]]) -> int:
 def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, progress: Progress | None = None) -> IngestReport:
     """Load every file under `landing` whose content is new; return what was loaded and which days it touched."""
     known = dict(conn.execute("SELECT source_file, sha256 FROM raw.file_ledger").fetchall())
+    load_started = datetime.now()
     report = IngestReport()
     pending: list[tuple[Path, str]] = []
     for path in discover(landing):
@@ -155,7 +160,7 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, progress: Pro
                 for future in as_completed(futures):
                     path, sha = futures[future]
                     result, batches, compression = future.result()
-                    record(path, result, store_file(conn, path, sha, compression, result, batches))
+                    record(path, result, store_file(conn, path, sha, compression, result, batches, load_started))
                     pending.remove((path, sha))
         except BrokenProcessPool:
             # Worker processes can die (memory, or a host script without a __main__ guard); what they did not
@@ -164,6 +169,7 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, progress: Pro
     for path, sha in pending:
         result = FileResult(source_file=str(path))
         compression = compression_of(path)
-        replaced = store_file(conn, path, sha, compression, result, parse_file(path, compression, sha, result))
+        replaced = store_file(conn, path, sha, compression, result, parse_file(path, compression, sha, result),
+                              load_started)
         record(path, result, replaced)
     return report
