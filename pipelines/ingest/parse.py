@@ -34,6 +34,10 @@ _STORAGE_QUANTUM = Decimal("0.000001")
 _STORAGE_LIMIT = Decimal(10) ** 18
 _COST_QUANTUM = Decimal("1e-12")
 _SNIFF_RECORDS = 50
+INTERNAL_ERROR = "unexpected record layout"
+_OPENAI_COMPATIBLE = ("openai_chat", "openai_responses")
+# Providers whose own responses have another shape: naming one around an OpenAI-shaped response is a mistake.
+_OWN_SHAPES = frozenset({"anthropic", "google", "cohere", "ollama"})
 
 STAGING_SCHEMA = pa.schema(
     [
@@ -293,6 +297,9 @@ class _Sink:
         except RecordError as exc:
             self.result.reject(line, str(exc), record)
             return
+        except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError) as exc:
+            self.result.reject(line, f"{INTERNAL_ERROR} ({type(exc).__name__}) in a {fmt.name} row", record)
+            return
         self.result.formats.add(fmt.name)
 
     def full(self) -> bool:
@@ -330,6 +337,7 @@ def _map_record(sink: _Sink, line: int, record: str | None, value: Any, file_key
     if not isinstance(value, dict):
         result.reject(line, f"record is a JSON {type(value).__name__}, not an object", record)
         return
+    found = None
     try:
         found = _classify(value)
         if found is None:
@@ -338,11 +346,19 @@ def _map_record(sink: _Sink, line: int, record: str | None, value: Any, file_key
             raise RecordError(f"unknown record shape (keys: {keys})")
         fmt, obj, envelope = found
         hint = envelope.get("provider") if envelope else None
-        if isinstance(hint, str) and hint.lower() != fmt.provider:
-            raise RecordError(f"envelope provider {hint!r} does not match a {fmt.name} record")
+        if envelope is not None and isinstance(hint, str) and hint.lower() != fmt.provider:
+            if fmt.name not in _OPENAI_COMPATIBLE or hint.lower() in _OWN_SHAPES:
+                raise RecordError(f"envelope provider {hint!r} does not match a {fmt.name} record")
+            # Groq, DeepSeek, vLLM ... answer in OpenAI's shape: the provider named is the host that served it.
+            envelope = {**envelope, "platform": envelope.get("platform") or hint.lower()}
         outcome = fmt.mapper(obj)
     except RecordError as exc:
         result.reject(line, str(exc), record)
+        return
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
+        # A record shaped in a way no mapper foresaw must not stop the file; the reason says so, so it is reported.
+        where = f" reading a {found[0].name} record" if found else ""
+        result.reject(line, f"{INTERNAL_ERROR} ({type(exc).__name__}){where}", record)
         return
     position = f"{file_key}:{line}" + (f":{record}" if record else "")
     if isinstance(outcome, dict):

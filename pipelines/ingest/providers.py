@@ -4,14 +4,21 @@ The inclusive/exclusive semantics live here and nowhere else (shared/reference/p
 OpenAI and Gemini count cache hits inside the prompt total, Anthropic does not; OpenAI and Anthropic count reasoning
 inside output, Gemini reports thoughts beside the candidates. Only metering fields are read: message text is never
 touched, let alone kept.
+
+OpenAI-compatible hosts (Azure, Groq, DeepSeek, OpenRouter, Fireworks, Mistral, Together, vLLM) answer in the Chat
+Completions shape, so `openai_chat` maps them all and names the host in `platform` when the response itself shows it
+(section 5); an envelope `platform` still wins. Stream logs are a chunk per line: only chunks that carry usage are
+rows (`record_grain` chunk, cumulative counts of which the warehouse keeps the last).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, text, timestamp
+from pipelines.ingest.fields import RecordError, count, get_path, text, timestamp
+from pipelines.ingest.formats.base import Skip
 
 Mapped = dict[str, Any]
 
@@ -21,6 +28,25 @@ _ANTHROPIC_TIERS = {"standard": "standard", "priority": "priority", "batch": "st
 _GEMINI_TRAFFIC = {"ON_DEMAND": "standard", "ON_DEMAND_PRIORITY": "priority", "ON_DEMAND_FLEX": "flex",
                    "TRAFFIC_TYPE_UNSPECIFIED": "standard"}
 _GEMINI_TIERS = {"standard": "standard", "priority": "priority", "flex": "flex"}
+
+# Chat Completions names: (input, cached, cache write, input audio, output, output audio, reasoning, time).
+_CHAT = ("prompt_tokens", "prompt_tokens_details.cached_tokens", "prompt_tokens_details.cache_write_tokens",
+         "prompt_tokens_details.audio_tokens", "completion_tokens", "completion_tokens_details.audio_tokens",
+         "completion_tokens_details.reasoning_tokens", "created")
+# DeepSeek's own cache-hit count; the API defines prompt_tokens = prompt_cache_hit_tokens + prompt_cache_miss_tokens.
+_DEEPSEEK_CHAT = (_CHAT[0], "prompt_cache_hit_tokens", *_CHAT[2:])
+_CHAT_MISSING = "streaming chunk without usage, or an error response"
+# Model families only Mistral's own API serves under these bare names; other hosts namespace them (mistralai/...).
+_MISTRAL_FAMILIES = ("mistral-", "codestral-", "magistral-", "ministral-", "pixtral-", "devstral-", "open-mistral-",
+                     "voxtral-")
+
+# Anthropic streaming events (section 2a). Content events, message_stop and ping carry no usage. message_start holds
+# the input counts with a provisional output count and message_delta the cumulative output count without an id or
+# model: neither is the request's usage alone, and pairing them by their place in a log is guesswork, so they are
+# rejected with the way to log the whole message instead.
+_ANTHROPIC_USAGE_EVENTS = frozenset({"message_start", "message_delta"})
+_ANTHROPIC_STREAM_EVENTS = _ANTHROPIC_USAGE_EVENTS | {"message_stop", "content_block_start", "content_block_delta",
+                                                      "content_block_stop", "ping"}
 
 
 def _tier(raw: str | None, table: dict[str, str], field: str) -> str:
@@ -40,11 +66,10 @@ def _model(obj: dict[str, Any], *paths: str) -> str:
     raise RecordError(f"missing field {paths[0]}")
 
 
-def _openai(resp: dict[str, Any], spelling: tuple[str, ...], missing_usage: str) -> Mapped:
+def _openai(resp: dict[str, Any], usage: Any, spelling: tuple[str, ...], missing_usage: str) -> Mapped:
     """Chat Completions and Responses differ only in names: (input, cached, cache write, input audio, output,
     output audio, reasoning, time). Audio counts sit inside the prompt and completion totals."""
     input_key, cached_key, written_key, audio_in_key, output_key, audio_out_key, reasoning_key, time_key = spelling
-    usage = resp.get("usage")
     if not isinstance(usage, dict):
         raise RecordError(f"missing field usage ({missing_usage})")
     total_in = count(usage, input_key, required=True)
@@ -85,19 +110,105 @@ def _openai(resp: dict[str, Any], spelling: tuple[str, ...], missing_usage: str)
     }
 
 
+def _usd(value: Any, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RecordError(f"field {field} is not a number: {value!r}"[:200])
+    amount = Decimal(str(value))
+    if not amount.is_finite() or amount < 0:
+        raise RecordError(f"field {field} is not a cost: {value!r}"[:200])
+    return amount
+
+
+def _openrouter_cost(usage: dict[str, Any]) -> Decimal | None:
+    """OpenRouter's inline charge in credits (1 credit = 1 USD, section 5e). On a BYOK request `cost` is only
+    OpenRouter's fee and the inference is billed to the user's own provider key (`upstream_inference_cost`), so the
+    request cost is their sum; without the upstream figure it is unknown, not the fee alone."""
+    cost = _usd(usage["cost"], "usage.cost")
+    byok = usage.get("is_byok")
+    if byok is None or byok is False or cost is None:
+        return cost
+    if byok is not True:
+        raise RecordError(f"field usage.is_byok is not true/false: {byok!r}"[:200])
+    upstream = _usd(get_path(usage, "cost_details.upstream_inference_cost"),
+                    "usage.cost_details.upstream_inference_cost")
+    return None if upstream is None else cost + upstream
+
+
+def _chat_host(resp: dict[str, Any], usage: dict[str, Any], response_id: str | None, model: str) -> str | None:
+    """The host a Chat Completions response names by its own keys, or None for OpenAI and for servers that do not say
+    (vLLM, TGI, Together: the envelope's `platform` or the model id tells)."""
+    # OpenRouter first: it relays the other hosts' models.
+    if "cost" in usage or (response_id is not None and response_id.startswith("gen-")):
+        return "openrouter"
+    if "prompt_filter_results" in resp:
+        return "azure"
+    if "x_groq" in resp:
+        return "groq"
+    if "prompt_cache_hit_tokens" in usage:
+        return "deepseek"
+    if model.startswith("accounts/fireworks/"):
+        return "fireworks"
+    if model.startswith(_MISTRAL_FAMILIES):
+        return "mistral"
+    # Without prompt filtering on, Azure still rates each choice.
+    choices = resp.get("choices")
+    if choices and type(choices) is list and type(choices[0]) is dict and "content_filter_results" in choices[0]:
+        return "azure"
+    return None
+
+
 def openai_chat(resp: dict[str, Any]) -> Mapped:
-    return _openai(
-        resp,
-        ("prompt_tokens", "prompt_tokens_details.cached_tokens", "prompt_tokens_details.cache_write_tokens",
-         "prompt_tokens_details.audio_tokens", "completion_tokens", "completion_tokens_details.audio_tokens",
-         "completion_tokens_details.reasoning_tokens", "created"),
-        "streaming chunk without usage, or an error response",
-    )
+    """A Chat Completions response, or a stream chunk that carries usage, from OpenAI or an OpenAI-compatible host.
+
+    Mistral's `usage.prompt_audio_seconds` is seconds of audio, not tokens, and is not read: the catalogue has no
+    per-minute rate. Groq's `usage` timings (seconds) are not counts either.
+    """
+    usage = resp.get("usage")
+    chunk = resp.get("object") == "chat.completion.chunk"
+    if usage is None and chunk and "x_groq" in resp:
+        # Groq streams may give the final counts only in x_groq.usage. Outside streams that object holds hardware
+        # cache statistics (dram_cached_tokens ...), so it is never read there.
+        usage = get_path(resp, "x_groq.usage")
+    deepseek = isinstance(usage, dict) and "prompt_cache_hit_tokens" in usage
+    spelling = _DEEPSEEK_CHAT if deepseek and get_path(usage, _CHAT[1]) is None else _CHAT
+    mapped = _openai(resp, usage, spelling, _CHAT_MISSING)
+    if deepseek and "prompt_cache_miss_tokens" in usage:
+        hit, miss = count(usage, "prompt_cache_hit_tokens"), count(usage, "prompt_cache_miss_tokens")
+        total = count(usage, "prompt_tokens")
+        if hit + miss != total:
+            raise RecordError(f"usage.prompt_cache_hit_tokens ({hit}) plus usage.prompt_cache_miss_tokens ({miss}) is"
+                              f" not usage.prompt_tokens ({total}), which DeepSeek defines as their sum")
+    if chunk:
+        # Stream counts are cumulative: the warehouse keeps an id's last chunk, never a sum.
+        mapped["record_grain"] = "chunk"
+    platform = _chat_host(resp, usage, mapped["response_id"], mapped["model_raw"])
+    if platform is not None:
+        mapped["platform"] = platform
+        if platform == "openrouter" and "cost" in usage:
+            mapped["reported_cost_usd"] = _openrouter_cost(usage)
+    return mapped
+
+
+def openai_chat_record(resp: dict[str, Any]) -> Mapped | Skip:
+    """A logged Chat Completions record: a whole response or one chunk of a stream, of which only the chunks that
+    carry usage are usage (the last one with `stream_options.include_usage`, every one with vLLM's
+    `continuous_usage_stats`)."""
+    if resp.get("usage") is None:
+        if resp.get("object") == "chat.completion.chunk":
+            if get_path(resp, "x_groq.usage") is None:
+                return Skip("stream chunk without usage")
+        elif "prompt_filter_results" in resp and not resp.get("choices"):
+            # Azure's verdict on the prompt, sent as an id-less chunk before the stream's first token.
+            return Skip("Azure stream chunk without usage (prompt filter results)")
+    return openai_chat(resp)
 
 
 def openai_responses(resp: dict[str, Any]) -> Mapped:
     mapped = _openai(
         resp,
+        resp.get("usage"),
         ("input_tokens", "input_tokens_details.cached_tokens", "input_tokens_details.cache_write_tokens",
          "input_tokens_details.audio_tokens", "output_tokens", "output_tokens_details.audio_tokens",
          "output_tokens_details.reasoning_tokens", "created_at"),
@@ -111,7 +222,13 @@ def openai_responses(resp: dict[str, Any]) -> Mapped:
     return mapped
 
 
-def anthropic_message(resp: dict[str, Any]) -> Mapped:
+def anthropic_message(resp: dict[str, Any]) -> Mapped | Skip:
+    kind = resp.get("type")
+    if kind != "message" and isinstance(kind, str) and kind in _ANTHROPIC_STREAM_EVENTS:
+        if kind in _ANTHROPIC_USAGE_EVENTS:
+            raise RecordError(f"Anthropic stream event {kind} holds partial usage (message_delta has no id): log the"
+                              " final message instead (stream.get_final_message() in the SDK)")
+        return Skip(f"Anthropic stream event {kind} carries no usage")
     usage = resp.get("usage")
     if not isinstance(usage, dict):
         raise RecordError("missing field usage")
@@ -133,10 +250,11 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped:
     output = count(usage, "output_tokens", required=True)
     thinking = count(usage, "output_tokens_details.thinking_tokens")
     raw_tier = text(usage, "service_tier")
-    return {
+    model = _model(resp, "model")
+    mapped: Mapped = {
         "response_id": text(resp, "id"),
         "provider_time": None,
-        "model_raw": _model(resp, "model"),
+        "model_raw": model,
         "service_tier": _tier(raw_tier, _ANTHROPIC_TIERS, "usage.service_tier"),
         "is_batch": raw_tier is not None and raw_tier.lower() == "batch",
         "input_tokens": uncached,
@@ -148,6 +266,10 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped:
         "reasoning_tokens": min(thinking, output),
         "web_search_requests": count(usage, "server_tool_use.web_search_requests"),
     }
+    # Vertex names Claude snapshots with an @ (claude-sonnet-4-5@20250929); Anthropic's API never does.
+    if "@" in model:
+        mapped["platform"] = "vertex"
+    return mapped
 
 
 def _modality(usage: dict[str, Any], key: str, modality: str, prefix: str) -> int:
@@ -222,8 +344,8 @@ def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
 
 
 # (source_format, provider, mapper)
-Shape = tuple[str, str, Callable[[dict[str, Any]], Mapped]]
-OPENAI_CHAT: Shape = ("openai_chat", "openai", openai_chat)
+Shape = tuple[str, str, Callable[[dict[str, Any]], Mapped | Skip]]
+OPENAI_CHAT: Shape = ("openai_chat", "openai", openai_chat_record)
 OPENAI_RESPONSES: Shape = ("openai_responses", "openai", openai_responses)
 ANTHROPIC_MESSAGE: Shape = ("anthropic_messages", "anthropic", anthropic_message)
 GEMINI: Shape = ("gemini_generate_content", "google", gemini_generate_content)
@@ -239,7 +361,8 @@ def detect_shape(resp: dict[str, Any], provider_hint: str | None = None) -> Shap
         return OPENAI_CHAT
     if kind == "response":
         return OPENAI_RESPONSES
-    if resp.get("type") == "message":
+    message_type = resp.get("type")
+    if message_type == "message" or (isinstance(message_type, str) and message_type in _ANTHROPIC_STREAM_EVENTS):
         return ANTHROPIC_MESSAGE
     usage = resp.get("usage")
     if isinstance(usage, dict):
@@ -254,4 +377,7 @@ def detect_shape(resp: dict[str, Any], provider_hint: str | None = None) -> Shap
                 return ANTHROPIC_MESSAGE
             if provider_hint == "openai":
                 return OPENAI_RESPONSES
+    if "prompt_filter_results" in resp:
+        # Azure's first stream chunk: no object, id or usage, only the prompt's content-filter verdict.
+        return OPENAI_CHAT
     return None

@@ -27,7 +27,7 @@ FORMATS: tuple[Format, ...] = (
     *otel.FORMATS,
 )
 # Keys of records that hold a `response` object of their own, so are not the meterline envelope.
-WRAPPER_KEYS = ("custom_id", "processed_time", "key", "status")
+WRAPPER_KEYS = ("custom_id", "processed_time", "key", "status", "request_id")
 
 
 def detect(record: dict[str, Any], provider_hint: str | None = None) -> Format | None:
