@@ -11,6 +11,7 @@ import dagster as dg
 from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
 from pipelines.assets.ingest import usage_files
 from pipelines.assets.pricing import contract_terms, price_rates
+from pipelines.assets.pull import provider_pulls
 from pipelines.ingest.loader import discover
 from pipelines.partitions import daily_partitions
 
@@ -37,10 +38,12 @@ daily_job = dg.define_asset_job(
 metering_job = dg.define_asset_job(
     "metering_job",
     selection=dg.AssetSelection.assets(
-        usage_files, price_rates, contract_terms, usage_events, usage_priced, daily_model_spend, daily_project_spend
+        provider_pulls, usage_files, price_rates, contract_terms, usage_events, usage_priced, daily_model_spend,
+        daily_project_spend,
     ),
     partitions_def=daily_partitions,
-    description="Ingest, then rebuild a range of days: what the daily schedule runs.",
+    description="Pull the providers' admin reports (when a key is set), ingest, then rebuild a range of days: what "
+    "the daily schedule runs.",
 )
 
 

@@ -1,4 +1,4 @@
-"""The `meterline` command: the demo, runs over a landing folder, the spend summary and the catalogue tools."""
+"""The `meterline` command: the demo, runs over a landing folder, admin-API pulls, the summary, the catalogue tools."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from pipelines.cli_pricing import pricing
 from pipelines.pricing.catalogue import CatalogueError
@@ -50,7 +51,9 @@ def _execute(settings: Settings, first: date | None, last: date | None) -> None:
         sys.exit(1)
     console.print(
         f"Ingested {outcome.files_loaded} new or changed files ({outcome.files_skipped} unchanged, skipped): "
-        f"{outcome.rows_loaded:,} records, {outcome.rows_rejected:,} rejected lines."
+        f"{outcome.rows_loaded:,} usage rows, {outcome.cost_rows:,} provider cost rows, "
+        f"{outcome.rows_rejected:,} rejected records, {outcome.records_skipped:,} skipped (not usage: stream chunks,"
+        " failed calls)."
     )
     for (first, last), run_id in zip(outcome.blocks, outcome.daily_run_ids, strict=True):
         console.print(f"Rebuilt days {first} .. {last} in one Dagster run ({run_id}).")
@@ -141,6 +144,50 @@ def demo(directory: str, days: int, end: str | None) -> None:
         f"  your logs:  meterline run --landing DIR --warehouse FILE",
         soft_wrap=True,
     )
+
+
+@main.command(name="pull")
+@click.argument("provider", type=click.Choice(["openai", "anthropic"]))
+@click.option("--since", help="First UTC day to fetch, YYYY-MM-DD (default: the last complete day pulled before, "
+              "less METERLINE_PULL_RESTATE_DAYS; on the first pull, 30 days ago)")
+@click.option("--landing", help="Folder the day files go under, in pulled/ [env METERLINE_LANDING; default ./landing]")
+@click.option("--warehouse", help="DuckDB file holding the cursor [env METERLINE_WAREHOUSE; default "
+              "./warehouse/meterline.duckdb]")
+@click.option("--run", "then_run", is_flag=True, help="Then ingest and rebuild, as `meterline run` does")
+def pull_command(provider: str, since: str | None, landing: str | None, warehouse: str | None,
+                 then_run: bool) -> None:
+    """Fetch a provider's admin usage and cost reports into the landing folder (key from OPENAI_ADMIN_KEY or
+    ANTHROPIC_ADMIN_KEY)."""
+    from pipelines.pull import PROVIDERS, PullError, open_warehouse, pull_provider
+
+    first = _day(since, "--since")
+    settings = Settings.resolve(landing, warehouse, None)
+
+    def progress(message: str) -> None:
+        console.print(message, markup=False, highlight=False)
+
+    try:
+        with console.status(f"Pulling {provider}'s admin reports..."):
+            records = pull_provider(PROVIDERS[provider], settings.landing, lambda: open_warehouse(settings.warehouse),
+                                    since=first, notify=progress)
+    except (PullError, WarehouseLocked) as exc:
+        # Provider messages may hold brackets (the key's place is marked `[redacted]`): printed as they are.
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(1)
+    days = max(record.days_fetched for record in records)
+    written = sum(record.days_written for record in records)
+    console.print(
+        f"Pulled {provider}: {days} days ({min(r.first_day for r in records)} .. {records[0].last_complete_day} "
+        f"complete, and today so far), "
+        f"{sum(r.pages for r in records)} pages, {sum(r.rows for r in records):,} rows, "
+        f"retries: {sum(r.retries for r in records)}; {written} day files written, "
+        f"{sum(r.days_fetched for r in records) - written} unchanged, under {settings.landing / 'pulled' / provider}."
+    )
+    if not then_run:
+        console.print("Run `meterline run` to ingest them (or pull with --run).")
+        return
+    _execute(settings, None, None)
+    _print_summary(settings)
 
 
 @main.command()

@@ -6,6 +6,7 @@ import dagster as dg
 from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
 from pipelines.assets.ingest import usage_files
 from pipelines.assets.pricing import contract_terms, price_rates
+from pipelines.assets.pull import provider_pulls
 from pipelines.automation import (
     build_landing_sensor,
     catalogue_job,
@@ -22,8 +23,8 @@ from pipelines.settings import Settings
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[usage_files, price_rates, contract_terms, usage_events, usage_priced, daily_model_spend,
-                daily_project_spend],
+        assets=[provider_pulls, usage_files, price_rates, contract_terms, usage_events, usage_priced,
+                daily_model_spend, daily_project_spend],
         asset_checks=ALL_CHECKS,
         jobs=[ingest_job, catalogue_job, daily_job, metering_job],
         schedules=[daily_schedule],
@@ -32,7 +33,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "warehouse": WarehouseResource(path=str(settings.warehouse)),
             "sources": SourcesResource(landing=str(settings.landing), pricing=str(settings.pricing),
                                        contracts=str(settings.contracts or ""),
-                                       unpriced_share_warn=settings.unpriced_share_warn),
+                                       unpriced_share_warn=settings.unpriced_share_warn,
+                                       azure_deployments=str(settings.azure_deployments or "")),
         },
         # One process per run, steps in sequence: DuckDB allows a single writer per file.
         executor=dg.in_process_executor,

@@ -38,6 +38,8 @@ class RunOutcome:
     rows_loaded: int
     rows_rejected: int
     warnings: tuple[str, ...]
+    records_skipped: int = 0
+    cost_rows: int = 0
 
 
 def dagster_home(settings: Settings) -> Path:
@@ -151,4 +153,6 @@ def run_pipeline(settings: Settings, date_from: date | None = None, date_to: dat
         rows_loaded=int(meta["rows_loaded"].value),
         rows_rejected=int(meta["rows_rejected"].value),
         warnings=tuple(warnings),
+        records_skipped=int(meta["records_skipped"].value),
+        cost_rows=int(meta["cost_rows"].value),
     )

@@ -20,6 +20,10 @@ from pipelines.settings import Settings, bundled_pricing_dir
 warnings.filterwarnings("ignore")
 # Runs then keep their Dagster instance beside each test's warehouse, never in a developer's real DAGSTER_HOME.
 os.environ.pop("DAGSTER_HOME", None)
+# Nor may a test reach the real admin APIs with a developer's keys.
+for _name in ("OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY", "METERLINE_OPENAI_API_BASE", "METERLINE_ANTHROPIC_API_BASE",
+              "METERLINE_AZURE_DEPLOYMENTS", "METERLINE_CONTRACTS"):
+    os.environ.pop(_name, None)
 
 
 def write_jsonl(path: Path, records: Iterable[Any], *, gz: bool = False) -> Path:

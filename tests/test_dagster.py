@@ -15,8 +15,8 @@ from pipelines.definitions import build_definitions
 from pipelines.settings import Settings
 from tests.conftest import envelope, read, write_jsonl
 
-ASSET_KEYS = {("raw", "usage_files"), ("core", "price_rates"), ("core", "contract_terms"), ("core", "usage_events"),
-              ("core", "usage_priced"),
+ASSET_KEYS = {("raw", "provider_pulls"), ("raw", "usage_files"), ("core", "price_rates"), ("core", "contract_terms"),
+              ("core", "usage_events"), ("core", "usage_priced"),
               ("marts", "daily_model_spend"), ("marts", "daily_project_spend")}
 
 

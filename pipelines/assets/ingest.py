@@ -14,6 +14,8 @@ from pipelines.resources import SourcesResource, WarehouseResource
     group_name="raw",
     kinds={"duckdb", "python"},
     pool="duckdb_writer",
+    # A run that selects both pulls from the admin APIs before it reads the landing folder.
+    deps=[dg.AssetKey(["raw", "provider_pulls"])],
     description="Landing files read into staging.usage_records, staging.reported_costs, raw.rejects and "
     "raw.file_ledger; "
     "a file already loaded with the same sha256 is skipped, a changed file replaces its old rows.",
