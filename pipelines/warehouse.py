@@ -70,6 +70,9 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     # <table>.sql is the DDL; <table>.<purpose>.sql files are the queries that fill or read it.
     paths = [path for path in sorted(SQL_DIR.glob("*/*.sql")) if "." not in path.stem]
     ddl = [path.read_text(encoding="utf-8") for path in paths]
+    # Views read tables of any schema, so every table exists before the first view is created.
+    order = sorted(range(len(paths)), key=lambda i: "CREATE OR REPLACE VIEW" in ddl[i])
+    paths, ddl = [paths[i] for i in order], [ddl[i] for i in order]
     digest = hashlib.sha256("\n".join(ddl).encode()).hexdigest()
     try:
         if conn.execute("SELECT ddl_sha256 FROM raw.schema_state").fetchall() == [(digest,)]:

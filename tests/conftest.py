@@ -59,9 +59,11 @@ def priced_usages(settings: Settings, extra: str, where: str = "TRUE") -> list[t
                cache_storage_token_hours, web_search_requests,
                coalesce(sum(web_search_requests) OVER (PARTITION BY quota_group ORDER BY event_time, event_id
                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+               record_grain, context_tier, input_unknown,
                {extra}
         FROM core.usage_priced WHERE {where}""")
-    return [(Usage(*row[:18], web_search_used_before=int(row[18])), row[19:]) for row in rows]
+    return [(Usage(*row[:18], web_search_used_before=int(row[18]), record_grain=row[19], context_tier=row[20],
+                   input_unknown=row[21]), row[22:]) for row in rows]
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,12 @@ import duckdb
 import pytest
 
 from pipelines.demo.formats import DOCUMENT_SAMPLES, JSONL_SAMPLES, write_format_samples
+from pipelines.pricing.catalogue import load_catalogue
+from pipelines.pricing.quote import quote
+from pipelines.pricing.rates import build_rate_card
 from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
-from tests.conftest import make_settings, read
+from pipelines.settings import Settings, bundled_pricing_dir
+from tests.conftest import make_settings, priced_usages, read
 
 MARKER = "MARKER-c0ffee-5e1f-4f0e-prompt-text"
 COUNT = 6
@@ -105,3 +108,18 @@ def test_rerunning_changes_nothing(formats_run: tuple[Settings, list[Path]]) -> 
     before = read(settings, query)
     run_pipeline(settings)
     assert read(settings, query) == before
+
+
+def test_sql_pricing_matches_the_reference_quote_for_every_format(formats_run: tuple[Settings, list[Path]]) -> None:
+    # Report buckets included: their long-context band comes from the report, not from summed token counts.
+    settings, _ = formats_run
+    catalogue = load_catalogue(bundled_pricing_dir())
+    card = build_rate_card(catalogue)
+    rows = priced_usages(settings, "cost_status, list_cost_usd, rate_id, record_grain")
+    grains = set()
+    for usage, (status, cost, rate_id, grain) in rows:
+        expected = quote(card, usage, catalogue.exchange_rates)
+        assert (expected.cost_status, expected.list_cost_usd) == (status, cost), usage
+        assert (expected.rate.rate_id if expected.rate else None) == rate_id
+        grains.add(grain)
+    assert grains == {"request", "chunk", "bucket"}

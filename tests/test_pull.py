@@ -515,6 +515,20 @@ def test_the_next_pull_starts_at_the_last_complete_day_less_the_restatement_wind
         pull(settings, "openai", now=two_days_later, since=date(2025, 10, 9))
 
 
+def test_a_since_after_the_cursor_leaves_the_cursor_so_the_gap_is_fetched_next(
+        settings: Settings, openai_api: FakeAdmin) -> None:
+    pull(settings, "openai")
+    assert pull_state(settings, "openai")["usage_completions"][1] == date(2025, 10, 5)
+    ten_days_later = NOW + timedelta(days=10)
+    pull(settings, "openai", now=ten_days_later, since=date(2025, 10, 14))
+    # 10-06 .. 10-13 were never fetched: the cursor does not jump over them.
+    assert pull_state(settings, "openai")["usage_completions"][1] == date(2025, 10, 5)
+    openai_api.requests.clear()
+    pull(settings, "openai", now=ten_days_later)
+    assert openai_api.to(OPENAI_USAGE)[0].one("start_time") == str(unix(date(2025, 10, 2)))
+    assert pull_state(settings, "openai")["usage_completions"][1] == date(2025, 10, 15)
+
+
 def test_a_restated_bucket_replaces_the_days_file_and_leaves_the_others(settings: Settings,
                                                                         openai_api: FakeAdmin) -> None:
     pull(settings, "openai")

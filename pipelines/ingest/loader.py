@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -87,7 +87,7 @@ def store_file(
             conn.register("staging_batch", batch)
             conn.execute(f"INSERT INTO {target} BY NAME SELECT * FROM staging_batch")
             conn.unregister("staging_batch")
-        now = loaded_at or datetime.now()
+        now = loaded_at or datetime.now(UTC).replace(tzinfo=None)
         if result.rejects:
             rejects = pa.table({
                 "source_file": [r.source_file for r in result.rejects],
@@ -129,7 +129,7 @@ def _worker_count(pending: list[tuple[Path, str]]) -> int:
 def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, progress: Progress | None = None) -> IngestReport:
     """Load every file under `landing` whose content is new; return what was loaded and which days it touched."""
     known = dict(conn.execute("SELECT source_file, sha256 FROM raw.file_ledger").fetchall())
-    load_started = datetime.now()
+    load_started = datetime.now(UTC).replace(tzinfo=None)
     report = IngestReport()
     pending: list[tuple[Path, str]] = []
     for path in discover(landing):

@@ -129,16 +129,24 @@ class FileResult:
         self.rejects.append(Reject(self.source_file, line, reason, record))
 
 
-def _classify(obj: Any) -> tuple[Format, dict[str, Any], dict[str, Any] | None] | None:
-    """The record's format, the object it maps and the envelope around it (if any)."""
+def _classify(obj: Any) -> tuple[Format, dict[str, Any], dict[str, Any] | None, str | None] | None:
+    """The record's format, the object it maps, the envelope around it (if any) and the provider it names."""
     if not isinstance(obj, dict):
         return None
+    inner = obj.get("response")
     envelope = None
-    if registry.is_envelope(obj):
-        envelope, obj = obj, obj["response"]
-    hint = envelope.get("provider") if envelope else None
-    fmt = registry.detect(obj, hint if isinstance(hint, str) else None)
-    return (fmt, obj, envelope) if fmt is not None else None
+    if type(inner) is dict:
+        # A batch output or gateway row also holds a `response`: it is one of those if its own keys say so.
+        if not registry.WRAPPER_KEYS.isdisjoint(obj):
+            fmt = registry.detect(obj)
+            if fmt is not None:
+                return fmt, obj, None, None
+        envelope, obj = obj, inner
+    hint = envelope.get("provider") if envelope is not None else None
+    if type(hint) is not str:
+        hint = None
+    fmt = registry.detect(obj, hint)
+    return (fmt, obj, envelope, hint) if fmt is not None else None
 
 
 def _sniff(head: list[Record]) -> str | None:
@@ -155,9 +163,7 @@ def _sniff(head: list[Record]) -> str | None:
             " report, gateway or observability export, or a meterline envelope")
 
 
-def _envelope_text(envelope: dict[str, Any] | None, key: str) -> str | None:
-    if envelope is None:
-        return None
+def _envelope_text(envelope: dict[str, Any], key: str) -> str | None:
     value = envelope.get(key)
     return value if value is None or type(value) is str else text(envelope, key)
 
@@ -168,9 +174,9 @@ def _scope(value: Any, source: str) -> str | None:
     return value
 
 
-def _web_searches(envelope: dict[str, Any] | None, mapped: int) -> int:
+def _web_searches(envelope: dict[str, Any], mapped: int) -> int:
     """The envelope's count wins: Chat Completions and Gemini responses do not say how many searches they billed."""
-    if envelope is None or envelope.get("web_search_requests") is None:
+    if envelope.get("web_search_requests") is None:
         return mapped
     value = envelope["web_search_requests"]
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -178,9 +184,9 @@ def _web_searches(envelope: dict[str, Any] | None, mapped: int) -> int:
     return value
 
 
-def _storage(envelope: dict[str, Any] | None) -> Decimal:
+def _storage(envelope: dict[str, Any]) -> Decimal:
     """Explicit-cache token-hours: no response reports them, so only the envelope can."""
-    value = envelope.get("cache_storage_token_hours") if envelope else None
+    value = envelope.get("cache_storage_token_hours")
     if value is None:
         return _NO_STORAGE
     if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -194,75 +200,104 @@ def _storage(envelope: dict[str, Any] | None) -> Decimal:
     return hours
 
 
-def _reported(value: Any) -> Decimal | None:
-    if value is None:
-        return None
+def _reported(value: Any) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite() or abs(value) >= Decimal(10) ** 12:
         raise RecordError(f"reported cost is not an amount: {value!r}"[:200])
     return value.quantize(_COST_QUANTUM)
 
 
-def _event_time(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format) -> datetime:
-    moment = mapped.get("provider_time")
-    if moment is None and envelope is not None and envelope.get("timestamp") is not None:
-        moment = timestamp(envelope["timestamp"], "timestamp")
-    if moment is None:
-        if fmt.provider == "anthropic":
-            raise RecordError("no timestamp: Anthropic responses carry none, wrap them in the envelope (`timestamp`)")
-        raise RecordError("no timestamp: the record has none and no envelope `timestamp` was given")
-    return moment
+def _envelope_time(envelope: dict[str, Any], fmt: Format) -> datetime:
+    if envelope.get("timestamp") is not None:
+        return timestamp(envelope["timestamp"], "timestamp")
+    if fmt.provider == "anthropic":
+        raise RecordError("no timestamp: Anthropic responses carry none, wrap them in the envelope (`timestamp`)")
+    raise RecordError("no timestamp: the record has none and no envelope `timestamp` was given")
 
 
-def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, position: str,
-               source_file: str, line: int) -> tuple[Any, ...]:
-    """One canonical row, in STAGING_COLUMNS order."""
-    provider = mapped.get("provider") or fmt.provider
-    moment = _event_time(mapped, envelope, fmt)
-    batch_flag = envelope.get("batch") if envelope else None
-    if batch_flag is not None and not isinstance(batch_flag, bool):
+_NO_ENVELOPE: dict[str, Any] = {}
+
+
+def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, source_file: str, line: int,
+               file_key: str, record: str | None) -> tuple[Any, ...]:
+    """One canonical row, in STAGING_COLUMNS order. Runs for every record: no work the common case can skip."""
+    get = mapped.get
+    env = envelope if envelope is not None else _NO_ENVELOPE
+    provider = get("provider") or fmt.provider
+    moment = get("provider_time") or _envelope_time(env, fmt)
+    batch_flag = env.get("batch")
+    if batch_flag is not None and type(batch_flag) is not bool:
         raise RecordError(f"envelope field batch is not true/false: {batch_flag!r}"[:200])
-    model = mapped["model_raw"] or _envelope_text(envelope, "model")
+    model = mapped["model_raw"] or _envelope_text(env, "model")
     if not model:
         raise RecordError("missing field model: the record names none; give the envelope a `model`")
-    event_id = mapped.get("event_id")
+    event_id = get("event_id")
     if event_id is None:
-        response_id = mapped.get("response_id")
-        event_id = (f"{mapped.get('id_namespace', provider)}:{response_id}" if response_id
-                    else f"{provider}:{position}")
-    grain = mapped.get("record_grain", "request")
+        response_id = get("response_id")
+        if response_id:
+            event_id = f"{get('id_namespace', provider)}:{response_id}"
+        else:
+            # No id: the record's place in this file version is its key.
+            event_id = f"{provider}:{file_key}:{line}" + (f":{record}" if record else "")
+    grain = get("record_grain", "request")
     if grain not in _GRAINS:
         raise RecordError(f"record grain is not one of {', '.join(_GRAINS)}: {grain!r}")
+    scope = get("endpoint_scope")
+    reported = get("reported_cost_usd")
+    platform, project, api_key, user = get("platform"), get("project"), get("api_key_id"), get("user_id")
+    storage, searches = _NO_STORAGE, mapped["web_search_requests"]
+    if env:
+        # The envelope's text fields win over the record's; read inline: this runs for every enveloped line.
+        value = env.get("platform")
+        if value is not None:
+            platform = (value if type(value) is str else text(env, "platform")) or platform
+        value = env.get("project")
+        if value is not None:
+            project = (value if type(value) is str else text(env, "project")) or project
+        value = env.get("api_key_id")
+        if value is not None:
+            api_key = (value if type(value) is str else text(env, "api_key_id")) or api_key
+        value = env.get("user_id")
+        if value is not None:
+            user = (value if type(value) is str else text(env, "user_id")) or user
+        value = env.get("endpoint_scope")
+        if value is not None:
+            scope = _scope(_envelope_text(env, "endpoint_scope"), "envelope field")
+        if env.get("cache_storage_token_hours") is not None:
+            storage = _storage(env)
+        if env.get("web_search_requests") is not None:
+            searches = _web_searches(env, searches)
+    if scope is not None and scope not in _SCOPES:
+        raise RecordError(f"record endpoint_scope is not one of {', '.join(_SCOPES)}: {scope!r}"[:200])
     return (
         event_id,
         moment,
         moment.date(),
         provider,
-        _envelope_text(envelope, "platform") or mapped.get("platform") or "direct",
+        platform or "direct",
         model,
-        _envelope_text(envelope, "project") or mapped.get("project"),
-        _envelope_text(envelope, "api_key_id") or mapped.get("api_key_id"),
-        _envelope_text(envelope, "user_id") or mapped.get("user_id"),
+        project,
+        api_key,
+        user,
         mapped["service_tier"],
-        bool(batch_flag) or mapped.get("is_batch", False),
-        _scope(_envelope_text(envelope, "endpoint_scope"), "envelope field")
-        or _scope(mapped.get("endpoint_scope"), "record"),
+        bool(batch_flag) or get("is_batch", False),
+        scope,
         mapped["input_tokens"],
         mapped["cache_read_tokens"],
         mapped["cache_write_5m_tokens"],
         mapped["cache_write_1h_tokens"],
         mapped["output_tokens"],
         mapped["reasoning_tokens"],
-        mapped.get("input_audio_tokens", 0),
-        mapped.get("output_audio_tokens", 0),
-        mapped.get("input_image_tokens", 0),
-        mapped.get("output_image_tokens", 0),
-        _storage(envelope),
-        _web_searches(envelope, mapped["web_search_requests"]),
-        mapped.get("requests", 1),
+        get("input_audio_tokens", 0),
+        get("output_audio_tokens", 0),
+        get("input_image_tokens", 0),
+        get("output_image_tokens", 0),
+        storage,
+        searches,
+        get("requests", 1),
         grain,
-        mapped.get("context_tier"),
-        mapped.get("input_unknown", False),
-        _reported(mapped.get("reported_cost_usd")),
+        get("context_tier"),
+        get("input_unknown", False),
+        None if reported is None else _reported(reported),
         fmt.name,
         source_file,
         line,
@@ -282,18 +317,20 @@ def _cost_row(mapped: Mapped, fmt: Format, source_file: str, line: int) -> tuple
 class _Sink:
     """Collects rows of both kinds and hands out full batches."""
 
-    def __init__(self, result: FileResult) -> None:
+    def __init__(self, result: FileResult, file_key: str) -> None:
         self.result = result
+        self.file_key = file_key
         self.usage: list[tuple[Any, ...]] = []
         self.costs: list[tuple[Any, ...]] = []
 
-    def add(self, mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, position: str, line: int,
+    def add(self, mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, line: int,
             record: str | None) -> None:
         try:
-            if mapped.get("kind") == "cost":
+            if "kind" in mapped:
                 self.costs.append(_cost_row(mapped, fmt, self.result.source_file, line))
             else:
-                self.usage.append(_usage_row(mapped, envelope, fmt, position, self.result.source_file, line))
+                self.usage.append(_usage_row(mapped, envelope, fmt, self.result.source_file, line,
+                                             self.file_key, record))
         except RecordError as exc:
             self.result.reject(line, str(exc), record)
             return
@@ -329,7 +366,7 @@ def _join(record: str | None, sub: str) -> str:
     return f"{record}.{sub}" if record else sub
 
 
-def _map_record(sink: _Sink, line: int, record: str | None, value: Any, file_key: str) -> None:
+def _map_record(sink: _Sink, line: int, record: str | None, value: Any) -> None:
     result = sink.result
     if isinstance(value, Malformed):
         result.reject(line, value.reason, record)
@@ -341,14 +378,13 @@ def _map_record(sink: _Sink, line: int, record: str | None, value: Any, file_key
     try:
         found = _classify(value)
         if found is None:
-            inner = value.get("response") if registry.is_envelope(value) else value
-            keys = ", ".join(sorted(str(key) for key in inner)[:6])
+            inner = value.get("response")
+            keys = ", ".join(sorted(str(key)[:40] for key in (inner if type(inner) is dict else value))[:6])
             raise RecordError(f"unknown record shape (keys: {keys})")
-        fmt, obj, envelope = found
-        hint = envelope.get("provider") if envelope else None
-        if envelope is not None and isinstance(hint, str) and hint.lower() != fmt.provider:
+        fmt, obj, envelope, hint = found
+        if envelope is not None and hint is not None and hint.lower() != fmt.provider:
             if fmt.name not in _OPENAI_COMPATIBLE or hint.lower() in _OWN_SHAPES:
-                raise RecordError(f"envelope provider {hint!r} does not match a {fmt.name} record")
+                raise RecordError(f"envelope provider {hint[:40]!r} does not match a {fmt.name} record")
             # Groq, DeepSeek, vLLM ... answer in OpenAI's shape: the provider named is the host that served it.
             envelope = {**envelope, "platform": envelope.get("platform") or hint.lower()}
         outcome = fmt.mapper(obj)
@@ -360,9 +396,8 @@ def _map_record(sink: _Sink, line: int, record: str | None, value: Any, file_key
         where = f" reading a {found[0].name} record" if found else ""
         result.reject(line, f"{INTERNAL_ERROR} ({type(exc).__name__}){where}", record)
         return
-    position = f"{file_key}:{line}" + (f":{record}" if record else "")
-    if isinstance(outcome, dict):
-        sink.add(outcome, envelope, fmt, position, line, record)
+    if type(outcome) is dict:
+        sink.add(outcome, envelope, fmt, line, record)
     elif isinstance(outcome, Skip):
         result.skipped += 1
     else:
@@ -372,16 +407,15 @@ def _map_record(sink: _Sink, line: int, record: str | None, value: Any, file_key
             elif isinstance(part, Skip):
                 result.skipped += 1
             else:
-                sink.add(part, envelope, fmt, f"{position}:{sub}", line, _join(record, sub))
+                sink.add(part, envelope, fmt, line, _join(record, sub))
 
 
 def parse_records(records: Iterable[Record], file_sha: str, result: FileResult) -> Iterator[tuple[str, pa.Table]]:
     """Yield ("usage" | "cost", batch) for decoded records; rejects, skips, formats and dates go to `result`."""
-    file_key = file_sha[:16]
-    sink = _Sink(result)
+    sink = _Sink(result, file_sha[:16])
     try:
         for line, record, value in records:
-            _map_record(sink, line, record, value, file_key)
+            _map_record(sink, line, record, value)
             if sink.full():
                 yield from sink.flush()
     except TruncatedFile as exc:

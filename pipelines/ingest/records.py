@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,11 @@ from pipelines.ingest.files import STREAM_ERRORS, TruncatedFile, open_stream, re
 
 Record = tuple[int, str | None, Any]
 _PEEK = 1 << 16
+_PEEK_MAX = 64 << 20
 # Arrays whose elements are records, by ijson prefix: a bare top-level array, API pages, OTLP exports.
 _STREAMED = {"item": "", "data.item": "data", "resourceSpans.item": "resourceSpans"}
-_OPENERS = {"start_map": "end_map", "start_array": "end_array"}
+_OPENERS = frozenset({"start_map", "start_array"})
+_CLOSERS = frozenset({"end_map", "end_array"})
 
 
 class Malformed:
@@ -37,12 +40,16 @@ class Malformed:
 
 def layout_of(path: Path, compression: str) -> str:
     """`jsonl`, `json` (one document), `csv` or `empty`, from the first decompressed bytes."""
-    head = b""
-    # A stream cut short still shows its layout; the record reader reports the truncation with line numbers.
+    head = bytearray()
     with open_stream(path, compression) as stream, contextlib.suppress(*STREAM_ERRORS):
-        while len(head) < _PEEK and (block := stream.read1(4096)):
+        # A stream cut short still shows its layout; the record reader reports the truncation with line numbers.
+        # Read on to the first line end (a JSON line may hold a long request body), within a bound.
+        while len(head) < _PEEK or (b"\n" not in head and len(head) < _PEEK_MAX):
+            block = stream.read1(1 << 16)
+            if not block:
+                break
             head += block
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    text = bytes(head).removeprefix(b"\xef\xbb\xbf").lstrip()
     if not text:
         return "empty"
     if text[:1] == b"[":
@@ -69,42 +76,56 @@ def jsonl_records(path: Path, compression: str) -> Iterator[Record]:
 
 
 def json_records(path: Path, compression: str) -> Iterator[Record]:
-    """Elements of the document's record array one by one; a document without one is a single record."""
+    """Elements of each document's record array one by one; a document without one is a single record.
+
+    Several documents may follow each other (`jq .` output): each is read the same way.
+    """
     counters = dict.fromkeys(_STREAMED.values(), 0)
-    root = ijson.ObjectBuilder()
+    root: Any = None
+    root_depth = streamed = 0
     item: Any = None
     depth = 0
     ordinal = 0
     with open_stream(path, compression) as stream:
         try:
-            for prefix, event, value in ijson.parse(stream, use_float=True):
+            for prefix, event, value in ijson.parse(stream, use_float=True, multiple_values=True):
                 if item is not None:
                     item.event(event, value)
-                    depth += 1 if event in _OPENERS else -1 if event in ("end_map", "end_array") else 0
+                    depth += 1 if event in _OPENERS else -1 if event in _CLOSERS else 0
                     if depth == 0:
                         ordinal += 1
+                        streamed += 1
                         yield ordinal, _path(prefix, counters), item.value
                         item = None
                     continue
                 container = _STREAMED.get(prefix)
-                if container is not None and event != "map_key" and not event.startswith("end_"):
+                if container is not None and event != "map_key" and event not in _CLOSERS:
                     item = ijson.ObjectBuilder()
                     item.event(event, value)
                     if event in _OPENERS:
                         depth = 1
                         continue
                     ordinal += 1
+                    streamed += 1
                     yield ordinal, _path(prefix, counters), item.value
                     item = None
                     continue
+                if root is None:
+                    root, root_depth, streamed = ijson.ObjectBuilder(), 0, 0
                 root.event(event, value)
-        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as exc:
-            yield ordinal + 1, None, Malformed(f"malformed JSON document after record {ordinal}: {exc}"[:300])
+                root_depth += 1 if event in _OPENERS else -1 if event in _CLOSERS else 0
+                if root_depth == 0:
+                    # A whole document ended: it is a record itself unless its array was streamed (or is empty).
+                    if not streamed and root.value != []:
+                        ordinal += 1
+                        yield ordinal, None, root.value
+                    root = None
+        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError):
+            # The parser's message quotes the text around the fault, which may be a prompt: never keep it.
+            yield ordinal + 1, None, Malformed(f"malformed JSON document after record {ordinal}")
             return
         except STREAM_ERRORS as exc:
             raise TruncatedFile(f"{compression} stream is truncated or corrupt after record {ordinal}: {exc}") from exc
-    if ordinal == 0 and hasattr(root, "value"):
-        yield 1, None, root.value
 
 
 def _path(prefix: str, counters: dict[str, int]) -> str:
@@ -116,6 +137,8 @@ def _path(prefix: str, counters: dict[str, int]) -> str:
 
 def csv_records(path: Path, compression: str) -> Iterator[Record]:
     """Rows as dicts of text keyed by the header; a tab in the header line makes it TSV."""
+    # Exports that store prompts in a column (LiteLLM `messages`) have cells beyond csv's default 128 KiB limit.
+    csv.field_size_limit(sys.maxsize)
     line = 1
     with open_stream(path, compression) as stream:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")

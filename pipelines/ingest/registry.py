@@ -26,8 +26,9 @@ FORMATS: tuple[Format, ...] = (
     *gateways.FORMATS,
     *otel.FORMATS,
 )
-# Keys of records that hold a `response` object of their own, so are not the meterline envelope.
-WRAPPER_KEYS = ("custom_id", "processed_time", "key", "status", "request_id")
+# Keys of records that hold a `response` object of their own (batch outputs, LiteLLM rows): such a record is tried
+# as a format of its own before it is read as the meterline envelope.
+WRAPPER_KEYS = frozenset({"custom_id", "processed_time", "key", "status", "request_id"})
 
 
 def detect(record: dict[str, Any], provider_hint: str | None = None) -> Format | None:
@@ -39,6 +40,3 @@ def detect(record: dict[str, Any], provider_hint: str | None = None) -> Format |
             return fmt
     return None
 
-
-def is_envelope(record: dict[str, Any]) -> bool:
-    return isinstance(record.get("response"), dict) and not any(key in record for key in WRAPPER_KEYS)

@@ -37,6 +37,11 @@ class Usage:
     cache_storage_token_hours: Decimal = Decimal(0)
     web_search_requests: int = 0
     web_search_used_before: int = 0
+    # An aggregate (a usage report bucket) cannot be measured per request: its band is the one the report names
+    # (`context_tier`), else the base band.
+    record_grain: str = "request"
+    context_tier: str | None = None
+    input_unknown: bool = False
 
     @property
     def input_uncached(self) -> int:
@@ -124,6 +129,16 @@ def in_window(window: WindowRow, moment: datetime) -> bool:
     return (minute >= start and day in window.weekdays) or (minute < end and previous_day in window.weekdays)
 
 
+def _in_band(row: RateRow, usage: Usage) -> bool:
+    """The long-context band rule of core/usage_priced.build.sql."""
+    if usage.record_grain == "bucket" or usage.context_tier is not None:
+        long = usage.context_tier == "long"
+        return row.context_above > 0 if long else row.context_above == 0
+    measure = usage.input_uncached if row.context_measure == "input_uncached" else usage.input_total
+    return not ((row.context_above > 0 and measure <= row.context_above)
+                or (row.context_up_to is not None and measure > row.context_up_to))
+
+
 def select_rate(card: RateCard, usage: Usage) -> tuple[RateRow | None, str]:
     known_model = False
     found: list[RateRow] = []
@@ -131,15 +146,13 @@ def select_rate(card: RateCard, usage: Usage) -> tuple[RateRow | None, str]:
         if row.provider != usage.provider or row.model != usage.model:
             continue
         known_model = True
-        measure = usage.input_uncached if row.context_measure == "input_uncached" else usage.input_total
         if (
             usage.event_time < row.effective_from
             or (row.effective_to is not None and usage.event_time >= row.effective_to)
             or row.service_tier != usage.service_tier
             or row.is_batch != usage.is_batch
             or row.endpoint_scope not in (ANY_SCOPE, usage.endpoint_scope)
-            or (row.context_above > 0 and measure <= row.context_above)
-            or (row.context_up_to is not None and measure > row.context_up_to)
+            or not _in_band(row, usage)
         ):
             continue
         if row.window_id is not None and not any(
@@ -216,6 +229,8 @@ def quote(
         lines.append(Line(cost_class, label, quantity, unit, per_unit, used, column, cost))
     if rate is not None and usd_per_unit is None:
         status = "unpriced_fx"
+    elif rate is not None and usage.input_unknown:
+        status = "incomplete_usage"
     result = Quote(cost_status=status, rate=rate, usd_per_unit=usd_per_unit, lines=lines, web_search_free=free,
                    contract=contract)
     if contract is None:

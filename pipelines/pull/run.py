@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -58,8 +59,15 @@ def pull_provider(
     with AdminClient(base, provider.headers(key), key, provider.key_env, policy or RetryPolicy.from_env(),
                      notify) as client:
         for report in provider.reports:
-            start = state.first_day(cursors.get(report.name), since, today, restate)
+            cursor = cursors.get(report.name)
+            start = state.first_day(cursor, since, today, restate)
             record = _pull_report(client, provider, report, landing_dir, start, moment, notify)
+            if cursor is not None and start > cursor + timedelta(days=1):
+                # A --since after the cursor skipped days: keep the cursor, so the next pull fetches them.
+                record = replace(record, last_complete_day=cursor)
+                skipped = f"{cursor + timedelta(days=1)} .. {start - timedelta(days=1)}"
+                notify(f"{provider.name} {report.name}: {skipped} were not pulled; the cursor stays at {cursor},"
+                       " so the next pull without --since fetches them")
             with warehouse() as conn:
                 state.save(conn, record)
             records.append(record)

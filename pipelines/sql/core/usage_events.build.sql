@@ -1,9 +1,10 @@
 -- Rebuild the days getvariable('date_from') .. getvariable('date_to'). A response ingested twice (same event_id,
 -- any file or format) keeps one copy, and stays on the day that copy belongs to: a complete response before stream
--- chunks, the most recently loaded copy of a report bucket (providers restate recent buckets; loaded in the same
--- second, the file whose name sorts last, as dated exports do), else the copy in
--- the first file by name and, within it, the last line (streamed usage is cumulative: the last chunk is the whole,
--- never a sum). A cost reported by any copy (a gateway export) is kept beside the tokens of the copy chosen.
+-- chunks, the chunk with the most tokens (streamed counts are cumulative: the last chunk is the whole, never a sum,
+-- even when log rotation split the stream across files), the most recently loaded copy of a report bucket
+-- (providers restate recent buckets; loaded together, the file whose name sorts last), else the copy in
+-- the first file by name and, within it, the last line. A cost reported by any copy (a gateway export) is kept
+-- beside the tokens of the copy chosen.
 INSERT INTO core.usage_events
 WITH touched AS (
     SELECT DISTINCT event_id
@@ -18,6 +19,9 @@ ranked AS (
                ORDER BY s.record_grain = 'chunk',
                         CASE WHEN s.record_grain = 'bucket' THEN l.loaded_at END DESC NULLS LAST,
                         CASE WHEN s.record_grain = 'bucket' THEN s.source_file END DESC NULLS LAST,
+                        CASE WHEN s.record_grain = 'chunk'
+                             THEN s.input_tokens + s.cache_read_tokens + s.cache_write_5m_tokens
+                                  + s.cache_write_1h_tokens + s.output_tokens END DESC NULLS LAST,
                         s.source_file,
                         s.source_line DESC
            ) AS copy_rank

@@ -25,16 +25,14 @@ candidates AS (
      AND r.is_batch = e.is_batch
      AND (r.endpoint_scope = '*' OR r.endpoint_scope = e.endpoint_scope)
      -- An aggregate cannot be measured per request: it is in the band its report names, else the base band.
-     AND (r.context_above = 0
-          OR e.context_tier = 'long'
-          OR (e.record_grain <> 'bucket'
-              AND (CASE r.context_measure WHEN 'input_uncached' THEN e.input_uncached ELSE e.input_total END)
-                  > r.context_above))
-     AND (r.context_up_to IS NULL
-          OR coalesce(e.context_tier, 'base') = 'base' AND e.record_grain = 'bucket'
-          OR (e.record_grain <> 'bucket' AND e.context_tier IS NULL
-              AND (CASE r.context_measure WHEN 'input_uncached' THEN e.input_uncached ELSE e.input_total END)
-                  <= r.context_up_to))
+     AND (CASE WHEN e.record_grain = 'bucket' OR e.context_tier IS NOT NULL
+               THEN (r.context_above > 0) = (coalesce(e.context_tier, 'base') = 'long')
+               ELSE (r.context_above = 0
+                     OR (CASE r.context_measure WHEN 'input_uncached' THEN e.input_uncached ELSE e.input_total END)
+                        > r.context_above)
+                AND (r.context_up_to IS NULL
+                     OR (CASE r.context_measure WHEN 'input_uncached' THEN e.input_uncached ELSE e.input_total END)
+                        <= r.context_up_to) END)
 ),
 in_window AS (
     SELECT DISTINCT c.event_id, c.window_id
@@ -251,7 +249,8 @@ SELECT s.event_id, s.event_time, s.usage_date, s.provider, s.platform, s.price_p
        s.input_tokens, s.cache_read_tokens, s.cache_write_5m_tokens, s.cache_write_1h_tokens,
        s.output_tokens, s.reasoning_tokens, s.input_audio_tokens, s.output_audio_tokens,
        s.input_image_tokens, s.output_image_tokens, s.cache_storage_token_hours,
-       s.web_search_requests, s.web_search_billable, s.requests, s.record_grain, s.reported_cost_usd,
+       s.web_search_requests, s.web_search_billable, s.requests, s.record_grain, s.context_tier, s.input_unknown,
+       s.reported_cost_usd,
        s.source_file, s.source_line,
        s.rate_id, split_part(s.window_id, '/', -1) AS time_window, s.quota_group,
        getvariable('catalogue_version') AS catalogue_version, s.currency, s.usd_per_unit,

@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS core.usage_priced (
     web_search_billable        BIGINT,             -- calls left after the free quota; NULL when unpriced
     requests                   BIGINT NOT NULL,
     record_grain               VARCHAR NOT NULL,   -- request | chunk | bucket (an aggregate of many requests)
+    context_tier               VARCHAR,            -- base | long when an aggregate says; NULL: from the tokens
+    input_unknown              BOOLEAN NOT NULL,   -- the source omitted the input count: cost_status incomplete_usage
     reported_cost_usd          DECIMAL(24, 12),    -- the source's own cost, beside meterline's; never merged
     source_file                VARCHAR NOT NULL,
     source_line                BIGINT NOT NULL,
