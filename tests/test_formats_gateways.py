@@ -463,8 +463,8 @@ def test_langfuse_key_classes_skips_and_unknown_keys(tmp_path: Path) -> None:
         observation("o3", {"input": 0, "input_text_tokens": 900, "input_audio_tokens": 50,
                            "input_cached_tokens": 100, "output": 200, "output_reasoning_tokens": 300,
                            "output_audio_tokens": 7}, model="o3-2025-04-16"),
-        # 3: Gemini camelCase keys
-        observation("gemini", {"promptTokenCount": 3848, "cachedContentTokenCount": 8192,
+        # 3: Gemini camelCase keys, passed through as Gemini counts them: the prompt includes the cached tokens
+        observation("gemini", {"promptTokenCount": 12040, "cachedContentTokenCount": 8192,
                                "candidatesTokenCount": 250, "thoughtsTokenCount": 945}, model="gemini-2.5-pro"),
         observation("unknown", {"input": 10, "output": 2, "video_seconds": 4}),  # 4: reject
         observation("span", {}, type="SPAN"),  # 5: skip
@@ -491,7 +491,7 @@ def test_langfuse_key_classes_skips_and_unknown_keys(tmp_path: Path) -> None:
                             "reasoning_tokens", "output_audio_tokens", "reported_cost_usd")] == [
         "openai", 900, 50, 100, 500, 300, 7, None]
     gemini = by_id["langfuse:gemini"]
-    # candidates 250 + thoughts 945
+    # uncached 12040 - 8192 = 3848; output candidates 250 + thoughts 945
     assert [gemini[k] for k in ("provider", "input_tokens", "cache_read_tokens", "output_tokens",
                                 "reasoning_tokens")] == ["google", 3848, 8192, 1195, 945]
     old = by_id["langfuse:old"]

@@ -533,3 +533,19 @@ def test_every_record_is_a_row_or_a_skip(settings: Settings) -> None:
 
 def test_no_message_text_reaches_the_warehouse(settings: Settings) -> None:
     assert SECRET.encode() not in settings.warehouse.read_bytes()
+
+
+def test_ollama_openai_compatible_ids_repeat_so_they_are_not_the_dedup_key(tmp_path: Path) -> None:
+    # Ollama's /v1/chat/completions numbers ids chatcmpl-0 .. chatcmpl-998 and marks itself fp_ollama: two different
+    # requests on two days may share an id, and both must count.
+    first = {"id": "chatcmpl-417", "object": "chat.completion", "created": 1759665600, "model": "llama3.2:latest",
+             "system_fingerprint": "fp_ollama",
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": "..."}}],
+             "usage": {"prompt_tokens": 26, "completion_tokens": 259, "total_tokens": 285}}
+    second = {**first, "created": 1759752000, "usage": {"prompt_tokens": 30, "completion_tokens": 10,
+                                                        "total_tokens": 40}}
+    rows, result = parse(tmp_path, "ollama-v1.jsonl", [first, second])
+    assert result.rejects == []
+    assert [(r["platform"], r["input_tokens"], r["output_tokens"]) for r in rows] == [
+        ("ollama", 26, 259), ("ollama", 30, 10)]
+    assert len({r["event_id"] for r in rows}) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -11,6 +12,9 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 _EARLIEST = datetime(2020, 1, 1)  # the daily partitions start here
 _LATEST = datetime(2100, 1, 1)
 _EPOCH = datetime(1970, 1, 1)
+# A quadrillion tokens: far above any real request or daily bucket, and low enough that a row's sums of counts stay
+# within the warehouse's BIGINT.
+COUNT_LIMIT = 10**15
 
 
 class RecordError(ValueError):
@@ -37,7 +41,7 @@ def count(obj: dict[str, Any], path: str, *, required: bool = False, prefix: str
     Errors name the field as `prefix` + `path`, built only when there is an error: this runs for every count.
     """
     value = get_path(obj, path) if "." in path else obj.get(path)
-    if type(value) is int and value >= 0:
+    if type(value) is int and 0 <= value < COUNT_LIMIT:
         return value
     name = prefix + path
     if value is None:
@@ -51,7 +55,27 @@ def count(obj: dict[str, Any], path: str, *, required: bool = False, prefix: str
             raise RecordError(f"field {name} is not an integer: {value!r}"[:200])
     if value < 0:
         raise RecordError(f"negative token count in {name}: {value}")
+    if value >= COUNT_LIMIT:
+        raise RecordError(f"field {name} is out of range: {value}")
     return value
+
+
+def decimal(value: Any, field: str, *, digits: int, noun: str = "a number") -> Decimal | None:
+    """A JSON number (through its shortest text, so 0.1 stays 0.1) or a text cell, as an exact Decimal; None when
+    missing. Not finite, or `digits` integer digits or more, is out of range: checked before any arithmetic, which
+    would overflow on an exponent like 1e999999999."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise RecordError(f"field {field} is not {noun}: {value!r}"[:200])
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except (InvalidOperation, ValueError):
+        # ValueError: an int too long to turn into text.
+        raise RecordError(f"field {field} is not {noun}: {value!r}"[:200]) from None
+    if not number.is_finite() or (number and number.adjusted() >= digits):
+        raise RecordError(f"field {field} is out of range: {value!r}"[:200])
+    return number
 
 
 def text(obj: dict[str, Any], path: str) -> str | None:

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from models.usage import STAGING_COLUMNS
 from pipelines.ingest import registry
-from pipelines.ingest.fields import RecordError, text, timestamp
+from pipelines.ingest.fields import COUNT_LIMIT, RecordError, text, timestamp
 from pipelines.ingest.files import TruncatedFile
 from pipelines.ingest.formats.base import COST_KEYS, Format, Mapped, Skip
 from pipelines.ingest.records import READERS, Malformed, Record, layout_of
@@ -179,7 +179,7 @@ def _web_searches(envelope: dict[str, Any], mapped: int) -> int:
     if envelope.get("web_search_requests") is None:
         return mapped
     value = envelope["web_search_requests"]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < COUNT_LIMIT:
         raise RecordError(f"envelope field web_search_requests is not a count: {value!r}"[:200])
     return value
 
@@ -201,7 +201,7 @@ def _storage(envelope: dict[str, Any]) -> Decimal:
 
 
 def _reported(value: Any) -> Decimal:
-    if not isinstance(value, Decimal) or not value.is_finite() or abs(value) >= Decimal(10) ** 12:
+    if not isinstance(value, Decimal) or not value.is_finite() or value.adjusted() >= 12:
         raise RecordError(f"reported cost is not an amount: {value!r}"[:200])
     return value.quantize(_COST_QUANTUM)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, get_path, text, timestamp
+from pipelines.ingest.fields import RecordError, count, decimal, get_path, text, timestamp
 from pipelines.ingest.formats.base import Skip
 
 Mapped = dict[str, Any]
@@ -28,6 +28,8 @@ _ANTHROPIC_TIERS = {"standard": "standard", "priority": "priority", "batch": "st
 _GEMINI_TRAFFIC = {"ON_DEMAND": "standard", "ON_DEMAND_PRIORITY": "priority", "ON_DEMAND_FLEX": "flex",
                    "TRAFFIC_TYPE_UNSPECIFIED": "standard"}
 _GEMINI_TIERS = {"standard": "standard", "priority": "priority", "flex": "flex"}
+# Integer digits of an inline charge in USD: far above any real request, so a wild figure is rejected here.
+_USD_DIGITS = 12
 
 # Chat Completions names: (input, cached, cache write, input audio, output, output audio, reasoning, time).
 _CHAT = ("prompt_tokens", "prompt_tokens_details.cached_tokens", "prompt_tokens_details.cache_write_tokens",
@@ -111,12 +113,10 @@ def _openai(resp: dict[str, Any], usage: Any, spelling: tuple[str, ...], missing
 
 
 def _usd(value: Any, field: str) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float | None):
         raise RecordError(f"field {field} is not a number: {value!r}"[:200])
-    amount = Decimal(str(value))
-    if not amount.is_finite() or amount < 0:
+    amount = decimal(value, field, digits=_USD_DIGITS)
+    if amount is not None and amount < 0:
         raise RecordError(f"field {field} is not a cost: {value!r}"[:200])
     return amount
 
@@ -139,6 +139,9 @@ def _openrouter_cost(usage: dict[str, Any]) -> Decimal | None:
 def _chat_host(resp: dict[str, Any], usage: dict[str, Any], response_id: str | None, model: str) -> str | None:
     """The host a Chat Completions response names by its own keys, or None for OpenAI and for servers that do not say
     (vLLM, TGI, Together: the envelope's `platform` or the model id tells)."""
+    # Ollama's OpenAI-compatible endpoint numbers its ids chatcmpl-0 .. chatcmpl-998: they repeat, so are no key.
+    if resp.get("system_fingerprint") == "fp_ollama":
+        return "ollama"
     # OpenRouter first: it relays the other hosts' models.
     if "cost" in usage or (response_id is not None and response_id.startswith("gen-")):
         return "openrouter"
@@ -186,6 +189,8 @@ def openai_chat(resp: dict[str, Any]) -> Mapped:
     platform = _chat_host(resp, usage, mapped["response_id"], mapped["model_raw"])
     if platform is not None:
         mapped["platform"] = platform
+        if platform == "ollama":
+            mapped["response_id"] = None
         if platform == "openrouter" and "cost" in usage:
             mapped["reported_cost_usd"] = _openrouter_cost(usage)
     return mapped
@@ -319,6 +324,10 @@ def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
     image_out = _modality(usage, "candidatesTokensDetails" if camel else "candidates_tokens_details", "IMAGE", prefix)
     # Cached audio stays in the cache-read bucket: the catalogue has no cached-audio class yet.
     audio_uncached = max(audio_in - audio_cached, 0)
+    uncached = prompt - cached + tool_prompt - audio_uncached
+    if uncached < 0:
+        raise RecordError(f"negative token count in input: {base} uncached audio ({audio_uncached}) exceeds the"
+                          f" uncached prompt ({prompt - cached + tool_prompt})")
     if audio_out + image_out > candidates:
         raise RecordError(f"{base} candidate modality counts ({audio_out + image_out}) exceed the candidate total"
                           f" ({candidates})")
@@ -330,7 +339,7 @@ def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
         "model_raw": _model(resp, "modelVersion", "model_version"),
         "service_tier": _tier(traffic, _GEMINI_TRAFFIC, "trafficType") if traffic else "standard",
         "platform": "vertex" if traffic or created is not None else "direct",
-        "input_tokens": prompt - cached + tool_prompt - audio_uncached,
+        "input_tokens": uncached,
         "cache_read_tokens": cached,
         "cache_write_5m_tokens": 0,
         "cache_write_1h_tokens": 0,

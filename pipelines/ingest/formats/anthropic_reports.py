@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, text, timestamp
+from pipelines.ingest.fields import RecordError, count, decimal, text, timestamp
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
 
 UNGROUPED_MODEL = "unknown (not grouped by model)"
@@ -24,7 +24,9 @@ _TIERS = {"standard": ("standard", False), "batch": ("standard", True), "priorit
 _SPEEDS = ("standard", "fast")
 _CONTEXT_TIERS = {"0-200k": "base", "200k-1m": "long"}
 _AMOUNT_QUANTUM = Decimal("1e-12")
-_AMOUNT_LIMIT = Decimal(10) ** 26  # what DECIMAL(38, 12) holds
+# Integer digits of an amount in cents: quantized to 1e-12, even rounded up a digit, it fits Decimal's default
+# 28-digit precision.
+_AMOUNT_DIGITS = 15
 _CENTS = Decimal(100)
 
 Row = Callable[[Any, datetime, datetime], Mapped]
@@ -170,16 +172,9 @@ def usage_row(result: dict[str, Any], start: datetime, end: datetime) -> Mapped:
 
 
 def _amount(value: Any) -> Decimal:
-    if value is None:
+    amount = decimal(value, "amount", digits=_AMOUNT_DIGITS, noun="a decimal string")
+    if amount is None:
         raise RecordError("missing field amount")
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise RecordError(f"field amount is not a decimal string: {value!r}"[:200])
-    try:
-        amount = Decimal(value if isinstance(value, str) else str(value))
-    except InvalidOperation:
-        raise RecordError(f"field amount is not a decimal string: {value!r}"[:200]) from None
-    if not amount.is_finite() or abs(amount) >= _AMOUNT_LIMIT:
-        raise RecordError(f"field amount is out of range: {value!r}"[:200])
     return amount.quantize(_AMOUNT_QUANTUM)
 
 

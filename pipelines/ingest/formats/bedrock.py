@@ -49,7 +49,7 @@ def _split_writes(written: int, usage: Any, field: str) -> tuple[int, int]:
         for index, item in enumerate(details):
             where = f"{field}.cacheDetails[{index}]"
             ttl = item.get("ttl") if isinstance(item, dict) else None
-            if ttl not in by_ttl:
+            if type(ttl) is not str or ttl not in by_ttl:
                 raise RecordError(f"{where}.ttl is not one of {', '.join(_TTLS)}: {ttl!r}"[:200])
             by_ttl[ttl] += count(item, "inputTokens", required=True, prefix=f"{where}.")
         write_5m, write_1h = by_ttl["5m"], by_ttl["1h"]
@@ -133,7 +133,9 @@ def converse(record: dict[str, Any]) -> Mapped | Skip:
         body, prefix = record["metadata"], "metadata.usage."
     else:
         return Skip("ConverseStream event without usage")
-    usage = body["usage"]
+    usage = body.get("usage")
+    if not isinstance(usage, dict):
+        raise RecordError(f"missing field {prefix.rstrip('.')}")
     uncached = count(usage, "inputTokens", required=True, prefix=prefix)
     output = count(usage, "outputTokens", required=True, prefix=prefix)
     read = count(usage, "cacheReadInputTokens", prefix=prefix)

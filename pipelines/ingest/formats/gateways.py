@@ -10,22 +10,25 @@ of the tokens. Only metering fields are read: LiteLLM's `messages`/`response` co
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import orjson
 
-from pipelines.ingest.fields import RecordError, text, timestamp
+from pipelines.ingest.fields import COUNT_LIMIT, RecordError, decimal, text, timestamp
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
 
-_WHOLE = re.compile(r"-?\d+(?:\.0*)?")
+# Digits capped so int() never meets a number too long to read; anything that long is out of range anyway.
+_WHOLE = re.compile(r"-?\d{1,30}(?:\.0*)?")
+# Integer digits of a gateway's reported cost: far above any real charge, so a wild figure is rejected here.
+_AMOUNT_DIGITS = 12
 _TIERS = {"default": "standard", "auto": "standard", "standard": "standard", "priority": "priority",
           "flex": "flex", "scale": "scale"}
 _OPENAI_MODELS = ("o1", "o3", "o4", "text-embedding")
 _MISTRAL_MODELS = ("mistral", "mixtral", "codestral", "pixtral", "ministral", "magistral", "devstral")
 
 
-def whole(value: Any, field: str) -> int:
+def whole(value: Any, field: str, limit: int = COUNT_LIMIT) -> int:
     """A token count that may arrive as text (a CSV cell, an OTLP `intValue`) or as an integral float; missing,
     null or an empty cell is 0."""
     if isinstance(value, str):
@@ -43,20 +46,17 @@ def whole(value: Any, field: str) -> int:
         raise RecordError(f"field {field} is not an integer: {value!r}"[:200])
     if value < 0:
         raise RecordError(f"negative token count in {field}: {value}")
+    if value >= limit:
+        raise RecordError(f"field {field} is out of range: {value}")
     return value
 
 
 def amount(value: Any, field: str) -> Decimal | None:
-    """A USD amount from a JSON number (through its shortest text, so 0.1 stays 0.1) or a CSV cell."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    """A USD amount from a JSON number or a CSV cell; an empty cell is none."""
+    if isinstance(value, str) and not value.strip():
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise RecordError(f"field {field} is not an amount: {value!r}"[:200])
-    try:
-        money = Decimal(value.strip() if isinstance(value, str) else str(value))
-    except InvalidOperation:
-        raise RecordError(f"field {field} is not an amount: {value!r}"[:200]) from None
-    if not money.is_finite() or money < 0:
+    money = decimal(value, field, digits=_AMOUNT_DIGITS, noun="an amount")
+    if money is not None and money < 0:
         raise RecordError(f"field {field} is not a non-negative amount: {value!r}"[:200])
     return money
 
@@ -289,7 +289,7 @@ def litellm_spend_log(record: dict[str, Any]) -> Mapped | Skip:
     if model is None:
         raise RecordError("missing field model")
     vendor, platform, model = _route(record, model)
-    embedding = record.get("call_type") in _EMBEDDINGS
+    embedding = _name(record.get("call_type"), "call_type") in _EMBEDDINGS
     output = 0 if embedding else completion
     reasoning = whole(_path(extra, "completion_tokens_details", "reasoning_tokens"),
                       f"{_AUV}completion_tokens_details.reasoning_tokens")
@@ -330,8 +330,10 @@ _CLASSES = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output",
 
 
 def _is_observation(record: dict[str, Any]) -> bool:
-    return "usageDetails" in record or (isinstance(record.get("usage"), dict)
-                                        and record.get("type") in _OBSERVATION_TYPES)
+    if "usageDetails" in record:
+        return True
+    kind = record.get("type")
+    return isinstance(record.get("usage"), dict) and isinstance(kind, str) and kind in _OBSERVATION_TYPES
 
 
 def _is_page(record: dict[str, Any]) -> bool:
@@ -368,14 +370,24 @@ def _usage_class(key: str) -> str | None:
 
 def _usage_details(details: dict[str, Any]) -> dict[str, int]:
     sums = dict.fromkeys(_CLASSES, 0)
+    gemini_prompt = 0
     for key, value in details.items():
         found = _usage_class(key)
         if found is None:
-            raise RecordError(f"unknown usageDetails key {key!r}: no token class for it, so its tokens would be lost")
+            raise RecordError(f"unknown usageDetails key {key[:40]!r}: no token class for it, so its tokens would"
+                              " be lost")
         tokens = whole(value, f"usageDetails.{key}")
         # `total` is the sum of the other keys unless one was ingested: adding it would count everything twice.
         if found != "total":
             sums[found] += tokens
+        if key.lower().replace("_", "") == "prompttokencount":
+            gemini_prompt += tokens
+    if gemini_prompt:
+        # Gemini's own promptTokenCount, passed through unchanged, includes the cached tokens (reference 3a).
+        if sums["cache_read"] > gemini_prompt:
+            raise RecordError(f"usageDetails cached tokens ({sums['cache_read']}) exceed promptTokenCount"
+                              f" ({gemini_prompt})")
+        sums["input"] -= sums["cache_read"]
     return sums
 
 
@@ -415,7 +427,7 @@ def langfuse_observations(record: dict[str, Any]) -> Outcome:
 
 
 def _observation(record: dict[str, Any]) -> Mapped | Skip:
-    kind = record.get("type")
+    kind = text(record, "type")
     if kind is not None and kind not in _MODEL_CALLS:
         return Skip(f"Langfuse {kind} observation: not a model call")
     details = record.get("usageDetails")

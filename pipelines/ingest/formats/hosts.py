@@ -32,8 +32,9 @@ def cohere_chat(record: dict[str, Any]) -> Mapped:
     - `cached_tokens` counts prompt tokens that hit Cohere's inference cache; Cohere relates it to neither input
       count and lists no cached rate, so billed input is taken as uncached and the cache count is not read.
     """
-    usage, section = (record["usage"], "usage") if "usage" in record else (record["meta"], "meta")
-    billed = usage.get("billed_units")
+    section = "usage" if isinstance(record.get("usage"), dict) else "meta"
+    usage = record.get(section)
+    billed = usage.get("billed_units") if isinstance(usage, dict) else None
     if not isinstance(billed, dict):
         raise RecordError(f"missing field {section}.billed_units")
     prefix = f"{section}.billed_units."

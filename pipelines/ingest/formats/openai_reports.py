@@ -7,10 +7,10 @@ copy loaded before instead of adding to it. The exports map through the same fun
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, text, timestamp
+from pipelines.ingest.fields import RecordError, count, decimal, text, timestamp
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
 from pipelines.ingest.providers import _OPENAI_TIERS, _tier
 
@@ -34,7 +34,9 @@ UNGROUPED_MODEL = "unknown (not grouped by model)"
 _EMPTY_BUCKET = Skip("empty bucket: no usage in its window")
 _AMOUNT_QUANTUM = Decimal("1e-12")
 _QUANTITY_QUANTUM = Decimal("1e-6")
-_NUMBER_LIMIT = Decimal(10) ** 18
+# Integer digits of an amount or quantity: quantized to 1e-12, even rounded up a digit, it fits Decimal's default
+# 28-digit precision.
+_DIGITS = 15
 
 
 def _key(value: str | bool | None) -> str:
@@ -106,18 +108,8 @@ def _usage(result: dict[str, Any], start: int, end: int, kind: str) -> Mapped:
 
 
 def _decimal(value: Any, field: str, quantum: Decimal) -> Decimal | None:
-    """A JSON number (via its shortest text, never binary float) or a CSV cell, as an exact Decimal."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise RecordError(f"field {field} is not a number: {value!r}"[:200])
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise RecordError(f"field {field} is not a number: {value!r}"[:200]) from None
-    if not number.is_finite() or abs(number) >= _NUMBER_LIMIT:
-        raise RecordError(f"field {field} is out of range: {value!r}"[:200])
-    return number.quantize(quantum)
+    number = decimal(value, field, digits=_DIGITS)
+    return None if number is None else number.quantize(quantum)
 
 
 def _cost(result: dict[str, Any], start: int, end: int, extra_dims: tuple[str | None, ...] = ()) -> Mapped:
@@ -222,19 +214,21 @@ def _is_costs_report(record: dict[str, Any]) -> bool:
 # Dashboard exports: every cell is text, counts are written as floats (`59200.0`), days without usage are rows of
 # empty cells, and the `*_iso` columns sometimes lack an offset, so only the unix columns are read.
 
-def _cell(row: dict[str, str], name: str) -> str | None:
-    return (row.get(name) or "").strip() or None
-
-
-def _cell_count(row: dict[str, str], name: str) -> int | None:
-    cell = _cell(row, name)
-    if cell is None:
+def _cell(row: dict[str, Any], name: str) -> str | None:
+    value = row.get(name)
+    if value is None:
         return None
-    try:
-        number = Decimal(cell)
-    except InvalidOperation:
-        raise RecordError(f"field {name} is not a number: {cell!r}"[:200]) from None
-    if not number.is_finite() or abs(number) >= _NUMBER_LIMIT or number != number.to_integral_value():
+    if type(value) is not str:
+        raise RecordError(f"field {name} is not a text cell: {value!r}"[:200])
+    return value.strip() or None
+
+
+def _cell_count(row: dict[str, Any], name: str) -> int | None:
+    cell = _cell(row, name)
+    number = decimal(cell, name, digits=_DIGITS)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
         raise RecordError(f"field {name} is not an integer: {cell!r}"[:200])
     return int(number)
 

@@ -50,6 +50,9 @@ _PROVIDERS = {
 }
 _EPOCH = datetime(1970, 1, 1)
 _NANOS = 1_000_000_000
+# Nanoseconds since 1970 outgrow the token-count limit; this bound only keeps the number readable, and the timestamp
+# check then rejects a time out of range.
+_NANOS_LIMIT = 2**63
 
 
 def is_otlp_export(record: dict[str, Any]) -> bool:
@@ -121,7 +124,7 @@ def _route(attrs: dict[str, Any], model: str) -> tuple[str, str]:
 
 
 def _start(span: dict[str, Any]) -> datetime:
-    nanos = whole(span.get("startTimeUnixNano"), "startTimeUnixNano")
+    nanos = whole(span.get("startTimeUnixNano"), "startTimeUnixNano", _NANOS_LIMIT)
     if not nanos:
         raise RecordError("missing field startTimeUnixNano")
     # Whole seconds through the shared range check, the rest added as microseconds (a float would lose them).
