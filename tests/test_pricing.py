@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.pricing.aliases import ModelIndex
+from pipelines.pricing.aliases import ModelIndex, Resolution
 from pipelines.pricing.catalogue import CatalogueError, load_catalogue
+from pipelines.pricing.deployments import load_deployments
 from pipelines.pricing.quote import quote
 from pipelines.pricing.rates import build_rate_card
 from pipelines.runner import day_blocks
@@ -145,6 +146,16 @@ def test_rate_card_derives_long_context_variants_by_ratio() -> None:
          ("openai", "ft:gpt-4o-mini-2024-07-18:acme::abc", False, None)),
         ("anthropic", "direct", "gpt-4o", ("anthropic", "gpt-4o", False, None)),
         ("anthropic", "openrouter", "claude-sonnet-4-5", ("anthropic", "claude-sonnet-4-5", True, None)),
+        # Gateway ids name the vendor's catalogue (OpenRouter `vendor/model`, LiteLLM `provider/model`).
+        ("openrouter", "openrouter", "mistralai/mistral-large-2411", ("mistral", "mistral-large-2411", True, None)),
+        ("openrouter", "openrouter", "x-ai/grok-3", ("xai", "grok-3", True, None)),
+        ("anthropic", "direct", "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0",
+         ("bedrock", "anthropic.claude-sonnet-4-5", True, "in_region")),
+        # Path-style ids of their own catalogue, and ids only one catalogue lists, logged with no platform.
+        ("openai", "direct", "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+         ("together", "meta-llama/llama-3.3-70b-instruct-turbo", True, None)),
+        ("openai", "direct", "llama-3.3-70b-versatile", ("groq", "llama-3.3-70b-versatile", True, None)),
+        ("openai", "direct", "mistral-large-2411", ("mistral", "mistral-large-2411", True, None)),
     ],
 )
 def test_model_ids_resolve_through_one_alias_layer(
@@ -175,3 +186,23 @@ def test_sql_pricing_matches_the_reference_quote_on_every_demo_event(demo_run: S
         assert (expected.rate.rate_id if expected.rate else None) == rate_id
         statuses.add(status)
     assert statuses == {"priced", "unpriced_model"}
+
+
+def test_azure_deployment_names_resolve_through_the_deployments_file(tmp_path: Path) -> None:
+    path = tmp_path / "azure_deployments.yaml"
+    path.write_text("deployments:\n  chat-prod: gpt-4o-2024-08-06\n  Reasoner: o3-2025-04-16\n")
+    index = ModelIndex.from_catalogue(load_catalogue(bundled_pricing_dir()), load_deployments(path))
+    assert index.resolve("openai", "chat-prod", "azure") == Resolution("azure", "gpt-4o", True, None)
+    assert index.resolve("openai", "reasoner", "azure").model == "o3"
+    # Only Azure reports deployment names; elsewhere the name is an unknown model, kept under its own name.
+    assert index.resolve("openai", "chat-prod", "direct") == Resolution("openai", "chat-prod", False, None)
+    assert Settings.resolve(pricing=tmp_path).azure_deployments == path
+
+
+def test_a_broken_deployments_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "azure_deployments.yaml"
+    path.write_text("deployments:\n  chat-prod: [gpt-4o]\n")
+    with pytest.raises(CatalogueError, match=r"azure_deployments\.yaml"):
+        load_deployments(path)
+    with pytest.raises(CatalogueError, match="does not exist"):
+        load_deployments(tmp_path / "missing.yaml")

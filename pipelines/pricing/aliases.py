@@ -8,8 +8,10 @@ version suffixes, and one trailing date stamp are stripped and the lookup is tri
 `global.` prefixes are not thrown away: they become the endpoint scope, which changes the price. A fine-tune
 (`ft:base:org:suffix:id`) is looked up as `ft:base`, never as its base model, whose price differs. An Azure
 deployment name is first mapped to its model by the user's deployments file. When no catalogue the record names
-knows the id, a model id that exactly one catalogue lists is priced there (Together's `org/Model` ids, Mistral's own
-ids logged through the OpenAI SDK); anything else stays unpriced under its raw name.
+knows the id and the record's shape names no vendor (OpenAI's shape, which every compatible host answers in, or a
+gateway export), an id that exactly one vendor lists (resellers aside), or that only one catalogue lists at all, is
+priced there (Mistral's own ids logged through the OpenAI SDK, Groq's and Together's); anything else stays unpriced
+under its raw name.
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ _SCOPE = re.compile(r"^(global|us|us-gov|eu|apac|jp|au|ca)\.")
 _VERSION = re.compile(r"(?:-v\d+)?(?::\d+)$|-v\d+$")
 _STAMP = re.compile(r"(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|@latest|@default|-latest|-\d{3})$")
 DIRECT_PLATFORMS = frozenset({"", "direct"})
+# Catalogues of platforms that resell other vendors' models.
+RESELLERS = frozenset({"bedrock", "vertex", "azure", "groq", "together", "fireworks"})
+
+
+def _bedrock_scope(book: str, scope: str | None) -> str | None:
+    """A bare Bedrock id is served in the caller's region, whichever way the record reached the Bedrock catalogue."""
+    return "in_region" if book == "bedrock" and scope is None else scope
 
 
 @dataclass(frozen=True)
@@ -74,21 +83,23 @@ class ModelIndex:
         name, _ = normalise(logged)
         gateway = _GATEWAY_SEGMENTS.get(full.split("/", 1)[0]) if "/" in full else None
         books = [book for book in (platform, gateway, provider) if book and book not in DIRECT_PLATFORMS]
-        if scope is None and platform == "bedrock":
-            scope = "in_region"
         names = list(dict.fromkeys([*candidates(full), *candidates(name)]))
         for book in dict.fromkeys(books):
             for candidate in names:
                 hit = self.by_name.get((book, candidate))
                 if hit is not None:
-                    return Resolution(book, hit, True, scope)
-        for candidate in names:
-            listed = self.books_of.get(candidate, frozenset())
-            if len(listed) == 1:
-                (book,) = listed
-                return Resolution(book, self.by_name[(book, candidate)], True, scope)
+                    return Resolution(book, hit, True, _bedrock_scope(book, scope))
+        # OpenAI's response shape is every compatible host's, and gateways name no vendor: there, an id that one
+        # vendor lists (resellers aside), or that only one catalogue lists at all, is priced in that catalogue.
+        if provider == "openai" or provider not in self.providers:
+            for candidate in names:
+                listed = self.books_of.get(candidate, frozenset())
+                vendors = listed - RESELLERS
+                book = next(iter(vendors)) if len(vendors) == 1 else next(iter(listed)) if len(listed) == 1 else None
+                if book is not None:
+                    return Resolution(book, self.by_name[(book, candidate)], True, _bedrock_scope(book, scope))
         fallback = books[0] if books and books[0] in self.providers else provider
-        return Resolution(fallback, name, False, scope)
+        return Resolution(fallback, name, False, _bedrock_scope(fallback, scope))
 
 
 def normalise(model_raw: str, *, strip_gateway: bool = True) -> tuple[str, str | None]:
