@@ -570,9 +570,9 @@ def test_a_restated_day_replaces_its_rows_through_the_pipeline(settings: Setting
                                     "--warehouse", str(settings.warehouse)])
     assert ran.exit_code == 0, ran.output
     # Only the four restated day files changed; each replaced what its earlier version loaded.
-    printed = " ".join(ran.output.split())
-    assert "Ingested 4 new or changed files (120 unchanged, skipped):" in printed, printed[-2000:]
-    assert "0 rejected records, 0 skipped" in printed, printed[-2000:]
+    # The four day files hold 4 usage results (OpenAI 2, Anthropic 2) and 3 cost results (OpenAI 2, Anthropic 1).
+    assert ("Ingested 4 new or changed files (120 unchanged, skipped): 4 usage rows, 3 provider cost rows,"
+            " 0 rejected records, 0 skipped") in " ".join(ran.output.split())
     assert f"Rebuilt days {day} .. {day} in one Dagster run" in ran.output
 
     # OpenAI: input_tokens per result = uncached + 5760 cached: (70000 + 5760) + 2000 = 77760; output 10646 + 300;

@@ -15,6 +15,8 @@ _EPOCH = datetime(1970, 1, 1)
 # A quadrillion tokens: far above any real request or daily bucket, and low enough that a row's sums of counts stay
 # within the warehouse's BIGINT.
 COUNT_LIMIT = 10**15
+# A count written as text (a CSV cell, an OTLP intValue), integral floats included ("59200.0").
+_WHOLE = re.compile(r"-?\d{1,30}(?:\.0*)?")
 
 
 class RecordError(ValueError):
@@ -57,6 +59,29 @@ def count(obj: dict[str, Any], path: str, *, required: bool = False, prefix: str
         raise RecordError(f"negative token count in {name}: {value}")
     if value >= COUNT_LIMIT:
         raise RecordError(f"field {name} is out of range: {value}")
+    return value
+
+
+def whole(value: Any, field: str, limit: int = COUNT_LIMIT) -> int:
+    """A token count that may arrive as text (a CSV cell, an OTLP `intValue`) or as an integral float; missing,
+    null or an empty cell is 0."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if not stripped:
+            return 0
+        if not _WHOLE.fullmatch(stripped):
+            raise RecordError(f"field {field} is not an integer: {value!r}"[:200])
+        value = int(stripped.split(".")[0])
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordError(f"field {field} is not an integer: {value!r}"[:200])
+    if value < 0:
+        raise RecordError(f"negative token count in {field}: {value}")
+    if value >= limit:
+        raise RecordError(f"field {field} is out of range: {value}")
     return value
 
 

@@ -22,8 +22,9 @@ from pipelines.ingest.formats.base import Skip
 
 Mapped = dict[str, Any]
 
-_OPENAI_TIERS = {"default": "standard", "auto": "standard", "priority": "priority", "fast": "priority",
-                 "flex": "flex", "scale": "scale"}
+# The OpenAI tier names, also what gateways and OTel spans relay ("standard" from those that normalise "default").
+OPENAI_TIERS = {"default": "standard", "auto": "standard", "standard": "standard", "priority": "priority",
+                "fast": "priority", "flex": "flex", "scale": "scale"}
 _ANTHROPIC_TIERS = {"standard": "standard", "priority": "priority", "batch": "standard"}
 _GEMINI_TRAFFIC = {"ON_DEMAND": "standard", "ON_DEMAND_PRIORITY": "priority", "ON_DEMAND_FLEX": "flex",
                    "TRAFFIC_TYPE_UNSPECIFIED": "standard"}
@@ -51,12 +52,13 @@ _ANTHROPIC_STREAM_EVENTS = _ANTHROPIC_USAGE_EVENTS | {"message_stop", "content_b
                                                       "content_block_stop", "ping"}
 
 
-def _tier(raw: str | None, table: dict[str, str], field: str) -> str:
-    if raw is None:
+def service_tier(raw: Any, table: dict[str, str], field: str) -> str:
+    """The canonical tier of a logged tier name; none (or an empty CSV cell) is standard."""
+    if raw is None or raw == "":
         return "standard"
-    tier = table.get(raw.lower() if table is not _GEMINI_TRAFFIC else raw)
+    tier = table.get(raw if table is _GEMINI_TRAFFIC else raw.lower()) if isinstance(raw, str) else None
     if tier is None:
-        raise RecordError(f"unknown {field}: {raw!r}")
+        raise RecordError(f"unknown {field}: {raw!r}"[:200])
     return tier
 
 
@@ -97,7 +99,7 @@ def _openai(resp: dict[str, Any], usage: Any, spelling: tuple[str, ...], missing
         "response_id": text(resp, "id"),
         "provider_time": timestamp(created, time_key) if created is not None else None,
         "model_raw": _model(resp, "model"),
-        "service_tier": _tier(text(resp, "service_tier"), _OPENAI_TIERS, "service_tier"),
+        "service_tier": service_tier(text(resp, "service_tier"), OPENAI_TIERS, "service_tier"),
         "input_tokens": uncached,
         "cache_read_tokens": cached,
         # OpenAI reports one cache-write count with no TTL; its default retention is the short one.
@@ -260,7 +262,7 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped | Skip:
         "response_id": text(resp, "id"),
         "provider_time": None,
         "model_raw": model,
-        "service_tier": _tier(raw_tier, _ANTHROPIC_TIERS, "usage.service_tier"),
+        "service_tier": service_tier(raw_tier, _ANTHROPIC_TIERS, "usage.service_tier"),
         "is_batch": raw_tier is not None and raw_tier.lower() == "batch",
         "input_tokens": uncached,
         "cache_read_tokens": read,
@@ -337,7 +339,7 @@ def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
         "response_id": text(resp, "responseId" if camel else "response_id"),
         "provider_time": timestamp(created, "createTime") if created is not None else None,
         "model_raw": _model(resp, "modelVersion", "model_version"),
-        "service_tier": _tier(traffic, _GEMINI_TRAFFIC, "trafficType") if traffic else "standard",
+        "service_tier": service_tier(traffic, _GEMINI_TRAFFIC, "trafficType") if traffic else "standard",
         "platform": "vertex" if traffic or created is not None else "direct",
         "input_tokens": uncached,
         "cache_read_tokens": cached,

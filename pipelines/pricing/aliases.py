@@ -23,7 +23,7 @@ from pipelines.pricing.catalogue import Catalogue
 
 _PREFIXES = ("publishers/google/models/", "models/")
 # First path segments of gateway ids (OpenRouter `vendor/model`, LiteLLM `provider/model`) -> the catalogue they name.
-_GATEWAY_SEGMENTS = {
+GATEWAY_SEGMENTS = {
     "openai": "openai", "anthropic": "anthropic", "google": "google", "gemini": "google", "vertex_ai": "vertex",
     "bedrock": "bedrock", "azure": "azure", "mistralai": "mistral", "mistral": "mistral", "x-ai": "xai",
     "xai": "xai", "deepseek": "deepseek", "cohere": "cohere", "z-ai": "zhipuai", "zhipuai": "zhipuai",
@@ -81,7 +81,7 @@ class ModelIndex:
             logged = self.deployments.get(logged.lower(), logged)
         full, scope = normalise(logged, strip_gateway=False)
         name, _ = normalise(logged)
-        gateway = _GATEWAY_SEGMENTS.get(full.split("/", 1)[0]) if "/" in full else None
+        gateway = GATEWAY_SEGMENTS.get(full.split("/", 1)[0]) if "/" in full else None
         books = [book for book in (platform, gateway, provider) if book and book not in DIRECT_PLATFORMS]
         names = list(dict.fromkeys([*candidates(full), *candidates(name)]))
         for book in dict.fromkeys(books):
@@ -112,7 +112,7 @@ def normalise(model_raw: str, *, strip_gateway: bool = True) -> tuple[str, str |
     for prefix in _PREFIXES:
         if name.startswith(prefix):
             name = name[len(prefix) :]
-    if strip_gateway and "/" in name and name.split("/", 1)[0] in _GATEWAY_SEGMENTS:
+    if strip_gateway and "/" in name and name.split("/", 1)[0] in GATEWAY_SEGMENTS:
         name = name.split("/", 1)[1]
     scope = None
     match = _SCOPE.match(name)

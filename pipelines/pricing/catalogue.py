@@ -6,9 +6,10 @@ import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from models.pricing import ExchangeRates, ProviderCatalogue
 
@@ -53,7 +54,10 @@ def describe_location(loc: tuple[int | str, ...], raw: object) -> str:
     return " > ".join(parts) or "(top level)"
 
 
-def read_yaml(path: Path, expected: str) -> dict[str, object]:
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _read_yaml(path: Path, expected: str) -> dict[str, object]:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:
@@ -65,18 +69,19 @@ def read_yaml(path: Path, expected: str) -> dict[str, object]:
     return raw
 
 
-def validation_error(path: Path, exc: ValidationError, raw: object) -> CatalogueError:
-    problems = [f"{describe_location(error['loc'], raw)}: {error['msg']}" for error in exc.errors()[:3]]
-    more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
-    return CatalogueError(f"{path}: {'; '.join(problems)}{more}")
+def load_yaml_model(path: Path, model: type[_Model], expected: str) -> _Model:
+    """A YAML file validated as `model`; every error names the file and the entry (`models > gpt-4o > ...`)."""
+    raw = _read_yaml(path, expected)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = [f"{describe_location(error['loc'], raw)}: {error['msg']}" for error in exc.errors()[:3]]
+        more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+        raise CatalogueError(f"{path}: {'; '.join(problems)}{more}") from exc
 
 
 def load_provider_file(path: Path) -> ProviderCatalogue:
-    raw = read_yaml(path, "`provider` and `models`")
-    try:
-        catalogue = ProviderCatalogue.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(path, exc, raw) from exc
+    catalogue = load_yaml_model(path, ProviderCatalogue, "`provider` and `models`")
     if catalogue.provider != path.stem:
         raise CatalogueError(f"{path}: provider `{catalogue.provider}` must match the file name `{path.stem}`")
     return catalogue
@@ -119,11 +124,7 @@ def _parse(directory: Path, files: tuple[Path, ...], has_fx: bool, version: str)
     exchange_rates = ExchangeRates()
     fx_path = directory / EXCHANGE_RATES_FILE
     if has_fx:
-        raw = read_yaml(fx_path, "`rates`")
-        try:
-            exchange_rates = ExchangeRates.model_validate(raw)
-        except ValidationError as exc:
-            raise validation_error(fx_path, exc, raw) from exc
+        exchange_rates = load_yaml_model(fx_path, ExchangeRates, "`rates`")
     for provider, catalogue in providers.items():
         if catalogue.currency != "USD" and not any(r.currency == catalogue.currency for r in exchange_rates.rates):
             raise CatalogueError(f"{directory / (provider + '.yaml')}: currency {catalogue.currency} has no rate "

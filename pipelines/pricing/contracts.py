@@ -8,11 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-from pydantic import ValidationError
 
 from models.contracts import ContractsFile
 from models.pricing import RATE_FIELDS
-from pipelines.pricing.catalogue import CatalogueError, read_yaml, validation_error
+from pipelines.pricing.catalogue import CatalogueError, load_yaml_model
 from pipelines.pricing.rates import RATE_COLUMNS
 
 NO_CONTRACTS = "none"
@@ -31,11 +30,7 @@ def load_contracts(path: Path | None) -> Contracts:
         return Contracts(ContractsFile(), NO_CONTRACTS, None)
     if not path.is_file():
         raise CatalogueError(f"{path}: contracts file does not exist")
-    raw = read_yaml(path, "`contracts`")
-    try:
-        terms = ContractsFile.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(path, exc, raw) from exc
+    terms = load_yaml_model(path, ContractsFile, "`contracts`")
     return Contracts(terms, hashlib.sha256(path.read_bytes()).hexdigest()[:12], path)
 
 

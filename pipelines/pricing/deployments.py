@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from pipelines.pricing.catalogue import CatalogueError, read_yaml, validation_error
+from pipelines.pricing.catalogue import CatalogueError, load_yaml_model
 
 
 class DeploymentsFile(BaseModel):
@@ -29,11 +29,7 @@ def load_deployments(path: Path | None) -> dict[str, str]:
         return {}
     if not path.is_file():
         raise CatalogueError(f"{path}: Azure deployments file does not exist")
-    raw = read_yaml(path, "`deployments`")
-    try:
-        parsed = DeploymentsFile.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(path, exc, raw) from exc
+    parsed = load_yaml_model(path, DeploymentsFile, "`deployments`")
     blank = sorted(name for name, model in parsed.deployments.items() if not name.strip() or not model.strip())
     if blank:
         raise CatalogueError(f"{path}: deployments with an empty name or model: {', '.join(blank)}")

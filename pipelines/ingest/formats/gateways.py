@@ -9,46 +9,21 @@ of the tokens. Only metering fields are read: LiteLLM's `messages`/`response` co
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 import orjson
 
-from pipelines.ingest.fields import COUNT_LIMIT, RecordError, decimal, text, timestamp
+from pipelines.ingest.fields import RecordError, decimal, text, timestamp, whole
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
+from pipelines.ingest.providers import OPENAI_TIERS, service_tier
+from pipelines.pricing.aliases import GATEWAY_SEGMENTS
 
 # Digits capped so int() never meets a number too long to read; anything that long is out of range anyway.
-_WHOLE = re.compile(r"-?\d{1,30}(?:\.0*)?")
 # Integer digits of a gateway's reported cost: far above any real charge, so a wild figure is rejected here.
 _AMOUNT_DIGITS = 12
-_TIERS = {"default": "standard", "auto": "standard", "standard": "standard", "priority": "priority",
-          "flex": "flex", "scale": "scale"}
 _OPENAI_MODELS = ("o1", "o3", "o4", "text-embedding")
 _MISTRAL_MODELS = ("mistral", "mixtral", "codestral", "pixtral", "ministral", "magistral", "devstral")
-
-
-def whole(value: Any, field: str, limit: int = COUNT_LIMIT) -> int:
-    """A token count that may arrive as text (a CSV cell, an OTLP `intValue`) or as an integral float; missing,
-    null or an empty cell is 0."""
-    if isinstance(value, str):
-        stripped = value.strip()
-        if not stripped:
-            return 0
-        if not _WHOLE.fullmatch(stripped):
-            raise RecordError(f"field {field} is not an integer: {value!r}"[:200])
-        value = int(stripped.split(".")[0])
-    elif isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RecordError(f"field {field} is not an integer: {value!r}"[:200])
-    if value < 0:
-        raise RecordError(f"negative token count in {field}: {value}")
-    if value >= limit:
-        raise RecordError(f"field {field} is out of range: {value}")
-    return value
 
 
 def amount(value: Any, field: str) -> Decimal | None:
@@ -59,15 +34,6 @@ def amount(value: Any, field: str) -> Decimal | None:
     if money is not None and money < 0:
         raise RecordError(f"field {field} is not a non-negative amount: {value!r}"[:200])
     return money
-
-
-def tier(raw: Any, field: str) -> str:
-    if raw is None or raw == "":
-        return "standard"
-    found = _TIERS.get(raw.lower()) if isinstance(raw, str) else None
-    if found is None:
-        raise RecordError(f"unknown {field}: {raw!r}"[:200])
-    return found
 
 
 def vendor_of_model(model: str) -> str | None:
@@ -102,11 +68,6 @@ def _name(value: Any, field: str) -> str | None:
 
 
 # --- OpenRouter generation stats (section 5e) ---------------------------------------------------------------------
-
-# The vendor segment of an OpenRouter model id, in meterline's provider names.
-_OPENROUTER_VENDORS = {"openai": "openai", "anthropic": "anthropic", "google": "google", "mistralai": "mistral",
-                       "x-ai": "xai", "deepseek": "deepseek", "cohere": "cohere", "z-ai": "zhipuai"}
-
 
 def _generation(record: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The generation object and its field prefix: `GET /api/v1/generation` wraps it in `data`, exports may not."""
@@ -157,9 +118,10 @@ def openrouter_generation(record: dict[str, Any]) -> Mapped | Skip:
         "provider_time": timestamp(gen.get("created_at"), f"{prefix}created_at"),
         # Kept as logged (`anthropic/claude-sonnet-4`): the alias layer strips the vendor segment.
         "model_raw": model,
-        "provider": _OPENROUTER_VENDORS.get(vendor.lower(), "openrouter") if rest else "openrouter",
+        # The vendor segment in meterline's provider names, as the alias layer reads it (`mistralai` -> mistral).
+        "provider": GATEWAY_SEGMENTS.get(vendor.lower(), "openrouter") if rest else "openrouter",
         "platform": "openrouter",
-        "service_tier": tier(gen.get("service_tier"), f"{prefix}service_tier"),
+        "service_tier": service_tier(gen.get("service_tier"), OPENAI_TIERS, f"{prefix}service_tier"),
         "user_id": _name(gen.get("external_user"), "external_user"),
         "input_tokens": prompt - cached,
         "cache_read_tokens": cached,
@@ -301,7 +263,7 @@ def litellm_spend_log(record: dict[str, Any]) -> Mapped | Skip:
         "model_raw": model,
         "provider": vendor,
         "platform": platform,
-        "service_tier": tier(extra.get("service_tier"), f"{_AUV}service_tier"),
+        "service_tier": service_tier(extra.get("service_tier"), OPENAI_TIERS, f"{_AUV}service_tier"),
         "project": _name(record.get("team_id"), "team_id")
         or _name(metadata.get("user_api_key_team_id"), "metadata.user_api_key_team_id"),
         # The alias names the key for people; api_key is its hash (never the secret).

@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, decimal, text, timestamp
+from pipelines.ingest.fields import RecordError, count, decimal, text, timestamp, whole
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
-from pipelines.ingest.providers import _OPENAI_TIERS, _tier
+from pipelines.ingest.providers import OPENAI_TIERS, service_tier
 
 Rows = list[tuple[str, Mapped | Skip | RecordError]]
 
@@ -96,7 +96,7 @@ def _usage(result: dict[str, Any], start: int, end: int, kind: str) -> Mapped:
         "provider_time": timestamp(start, "start_time"),
         # Kept, not dropped: a bucket not grouped by model stays visible as unpriced.
         "model_raw": model or UNGROUPED_MODEL,
-        "service_tier": _tier(raw_tier, _OPENAI_TIERS, "service_tier"),
+        "service_tier": service_tier(raw_tier, OPENAI_TIERS, "service_tier"),
         "is_batch": bool(batch),
         "project": project,
         "user_id": user,
@@ -225,12 +225,7 @@ def _cell(row: dict[str, Any], name: str) -> str | None:
 
 def _cell_count(row: dict[str, Any], name: str) -> int | None:
     cell = _cell(row, name)
-    number = decimal(cell, name, digits=_DIGITS)
-    if number is None:
-        return None
-    if number != number.to_integral_value():
-        raise RecordError(f"field {name} is not an integer: {cell!r}"[:200])
-    return int(number)
+    return None if cell is None else whole(cell, name)
 
 
 def _cell_bool(row: dict[str, str], name: str) -> bool | None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, timestamp
+from pipelines.ingest.fields import RecordError, timestamp, whole
 from pipelines.ingest.formats.base import Format, Mapped, Skip
-from pipelines.ingest.formats.gateways import tier, vendor_of_model, whole
+from pipelines.ingest.formats.gateways import vendor_of_model
+from pipelines.ingest.providers import OPENAI_TIERS, service_tier
 
 # Each quantity under its current name first, then the older spellings.
 _PROVIDER = ("gen_ai.provider.name", "gen_ai.system")
@@ -164,7 +165,7 @@ def _span_row(span: Any, project: str | None) -> Mapped | Skip:
         "model_raw": model,
         "provider": vendor,
         "platform": platform,
-        "service_tier": tier(attrs.get(_TIER), f"attribute {_TIER}"),
+        "service_tier": service_tier(attrs.get(_TIER), OPENAI_TIERS, f"attribute {_TIER}"),
         "project": project,
         "user_id": _label(attrs, _USER),
         "input_tokens": uncached,
