@@ -10,6 +10,7 @@ import dagster as dg
 
 from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
 from pipelines.assets.ingest import usage_files
+from pipelines.assets.monitoring import alert_outbox, spend_outlook
 from pipelines.assets.pricing import contract_terms, price_rates
 from pipelines.assets.pull import provider_pulls
 from pipelines.ingest.loader import discover
@@ -44,6 +45,13 @@ metering_job = dg.define_asset_job(
     partitions_def=daily_partitions,
     description="Pull the providers' admin reports (when a key is set), ingest, then rebuild a range of days: what "
     "the daily schedule runs.",
+)
+
+
+monitoring_job = dg.define_asset_job(
+    "monitoring_job",
+    selection=dg.AssetSelection.assets(spend_outlook, alert_outbox),
+    description="Forecast spend, score anomalies, evaluate budgets and raise alerts over all of the history.",
 )
 
 
@@ -111,3 +119,32 @@ def rebuild_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest | 
                 return dg.SkipReason(f"the run already rebuilt {touched[0]} .. {touched[1]}")
         return dg.RunRequest(run_key=f"rebuild-{context.dagster_run.run_id}", tags=range_tags(*touched))
     return dg.SkipReason("no usage_files materialisation in that run")
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[daily_job, metering_job],
+                      request_job=monitoring_job, default_status=dg.DefaultSensorStatus.RUNNING,
+                      description="After days are rebuilt, forecasts, scores anomalies and raises alerts again.")
+def monitor_after_rebuild(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+    return dg.RunRequest(run_key=f"monitor-{context.dagster_run.run_id}")
+
+
+def build_delivery_sensor(warehouse: str, alerts: str) -> dg.SensorDefinition:
+    @dg.sensor(name="alert_delivery", minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Sends the outbox's pending alert deliveries that are due; a failed one waits and is "
+               "retried with backoff.")
+    def alert_delivery(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+        from pipelines.alerts.config import load_alerts
+        from pipelines.alerts.outbox import deliver_due
+        from pipelines.warehouse import WarehouseLocked
+
+        if not Path(warehouse).is_file():
+            return dg.SkipReason(f"warehouse {warehouse} does not exist yet")
+        try:
+            report = deliver_due(Path(warehouse), load_alerts(Path(alerts) if alerts else None))
+        except WarehouseLocked:
+            return dg.SkipReason("the warehouse is busy with a run; trying again next tick")
+        for error in report.errors:
+            context.log.warning(f"delivery failed, will retry: {error}")
+        return dg.SkipReason(f"sent {report.sent}, failed {report.failed}")
+
+    return alert_delivery

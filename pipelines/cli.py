@@ -59,6 +59,11 @@ def _execute(settings: Settings, first: date | None, last: date | None) -> None:
         console.print(f"Rebuilt days {first} .. {last} in one Dagster run ({run_id}).")
     for note in outcome.warnings:
         console.print(f"[yellow]warning:[/] {note}")
+    if outcome.alerts_raised or outcome.alerts_sent or outcome.delivery_errors:
+        console.print(f"Alerts: {outcome.alerts_raised} raised, {outcome.alerts_sent} deliveries sent, "
+                      f"{len(outcome.delivery_errors)} failed (pending, retried later).")
+    for error in outcome.delivery_errors:
+        console.print(f"[yellow]warning:[/] {error}")
 
 
 def _print_summary(settings: Settings) -> None:

@@ -5,15 +5,19 @@ import dagster as dg
 
 from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
 from pipelines.assets.ingest import usage_files
+from pipelines.assets.monitoring import alert_outbox, spend_outlook
 from pipelines.assets.pricing import contract_terms, price_rates
 from pipelines.assets.pull import provider_pulls
 from pipelines.automation import (
+    build_delivery_sensor,
     build_landing_sensor,
     catalogue_job,
     daily_job,
     daily_schedule,
     ingest_job,
     metering_job,
+    monitor_after_rebuild,
+    monitoring_job,
     rebuild_after_ingest,
 )
 from pipelines.checks import ALL_CHECKS
@@ -24,17 +28,20 @@ from pipelines.settings import Settings
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=[provider_pulls, usage_files, price_rates, contract_terms, usage_events, usage_priced,
-                daily_model_spend, daily_project_spend],
+                daily_model_spend, daily_project_spend, spend_outlook, alert_outbox],
         asset_checks=ALL_CHECKS,
-        jobs=[ingest_job, catalogue_job, daily_job, metering_job],
+        jobs=[ingest_job, catalogue_job, daily_job, metering_job, monitoring_job],
         schedules=[daily_schedule],
-        sensors=[build_landing_sensor(str(settings.landing)), rebuild_after_ingest],
+        sensors=[build_landing_sensor(str(settings.landing)), rebuild_after_ingest, monitor_after_rebuild,
+                 build_delivery_sensor(str(settings.warehouse), str(settings.alerts or ""))],
         resources={
             "warehouse": WarehouseResource(path=str(settings.warehouse)),
             "sources": SourcesResource(landing=str(settings.landing), pricing=str(settings.pricing),
                                        contracts=str(settings.contracts or ""),
                                        unpriced_share_warn=settings.unpriced_share_warn,
-                                       azure_deployments=str(settings.azure_deployments or "")),
+                                       azure_deployments=str(settings.azure_deployments or ""),
+                                       alerts=str(settings.alerts or ""),
+                                       today=settings.today.isoformat() if settings.today else ""),
         },
         # One process per run, steps in sequence: DuckDB allows a single writer per file.
         executor=dg.in_process_executor,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from models.alerts import AlertsFile
+from pipelines.alerts.config import load_alerts
 from pipelines.pricing.catalogue import Catalogue, load_catalogue
 from pipelines.pricing.contracts import Contracts, load_contracts
 from pipelines.pricing.deployments import load_deployments
@@ -36,6 +39,15 @@ class SourcesResource(dg.ConfigurableResource):
     contracts: str = ""
     unpriced_share_warn: float = 0.01
     azure_deployments: str = ""
+    alerts: str = ""
+    today: str = ""
+
+    def alerts_config(self) -> AlertsFile:
+        return load_alerts(Path(self.alerts) if self.alerts else None)
+
+    def run_day(self) -> date:
+        """The run's UTC date (METERLINE_TODAY when set, for replaying a past day)."""
+        return date.fromisoformat(self.today) if self.today else datetime.now(UTC).date()
 
     def catalogue(self) -> Catalogue:
         return load_catalogue(Path(self.pricing))

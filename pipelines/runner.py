@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.alerts.config import load_alerts
+from pipelines.alerts.outbox import deliver_due
 from pipelines.automation import range_tags
 from pipelines.definitions import build_definitions
 from pipelines.pricing.catalogue import load_catalogue
@@ -40,6 +42,9 @@ class RunOutcome:
     warnings: tuple[str, ...]
     records_skipped: int = 0
     cost_rows: int = 0
+    alerts_raised: int = 0
+    alerts_sent: int = 0
+    delivery_errors: tuple[str, ...] = ()
 
 
 def dagster_home(settings: Settings) -> Path:
@@ -59,6 +64,7 @@ def preflight(settings: Settings) -> None:
         raise RunError(f"landing folder {settings.landing} does not exist")
     load_catalogue(settings.pricing)
     load_deployments(settings.azure_deployments)
+    load_alerts(settings.alerts)
     if settings.warehouse.exists() and settings.warehouse.is_dir():
         raise RunError(f"warehouse {settings.warehouse} is a directory; give a .duckdb file path")
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -144,6 +150,14 @@ def run_pipeline(settings: Settings, date_from: date | None = None, date_to: dat
                 raise RunError(failure_message(daily))
             run_ids.append(daily.run_id)
             warnings = _warnings(daily)
+        monitoring = defs.resolve_job_def("monitoring_job").execute_in_process(
+            instance=instance, run_config=CONSOLE_CONFIG, raise_on_error=False
+        )
+        if not monitoring.success:
+            raise RunError(failure_message(monitoring))
+        raised = int(monitoring.asset_materializations_for_node("raw__alerts")[0].metadata["new_alerts"].value)
+    # The sensor drains the outbox under `dagster dev`; a run from cron sends what is due itself.
+    delivery = deliver_due(settings.warehouse, load_alerts(settings.alerts))
     return RunOutcome(
         ingest_run_id=ingest.run_id,
         daily_run_ids=tuple(run_ids),
@@ -155,4 +169,7 @@ def run_pipeline(settings: Settings, date_from: date | None = None, date_to: dat
         warnings=tuple(warnings),
         records_skipped=int(meta["records_skipped"].value),
         cost_rows=int(meta["cost_rows"].value),
+        alerts_raised=raised,
+        alerts_sent=delivery.sent,
+        delivery_errors=delivery.errors,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -33,6 +34,12 @@ class Settings:
     contracts: Path | None = None
     unpriced_share_warn: float = 0.01
     azure_deployments: Path | None = None
+    alerts: Path | None = None
+    # The run's UTC date; forecasts are trained through the day before. METERLINE_TODAY replays a past run.
+    today: date | None = None
+
+    def run_day(self) -> date:
+        return self.today or datetime.now(UTC).date()
 
     @classmethod
     def resolve(
@@ -41,6 +48,7 @@ class Settings:
         warehouse: str | Path | None = None,
         pricing: str | Path | None = None,
         contracts: str | Path | None = None,
+        alerts: str | Path | None = None,
     ) -> Settings:
         def pick(flag: str | Path | None, env: str, default: Path) -> Path:
             value = flag if flag is not None else os.environ.get(env) or default
@@ -49,13 +57,18 @@ class Settings:
         pricing_dir = pick(pricing, "METERLINE_PRICING", bundled_pricing_dir())
         kept_beside = pricing_dir / "contracts.yaml"
         deployments_beside = pricing_dir / "azure_deployments.yaml"
+        warehouse_path = pick(warehouse, "METERLINE_WAREHOUSE", Path("warehouse") / "meterline.duckdb")
+        alerts_beside = warehouse_path.parent / "alerts.yaml"
+        today = os.environ.get("METERLINE_TODAY")
         return cls(
             landing=pick(landing, "METERLINE_LANDING", Path("landing")),
-            warehouse=pick(warehouse, "METERLINE_WAREHOUSE", Path("warehouse") / "meterline.duckdb"),
+            warehouse=warehouse_path,
             pricing=pricing_dir,
             # A contracts.yaml kept in the catalogue folder applies unless a flag or the environment names another.
             contracts=_optional(contracts, "METERLINE_CONTRACTS") or (kept_beside if kept_beside.is_file() else None),
             unpriced_share_warn=float(os.environ.get("METERLINE_UNPRICED_SHARE_WARN", "0.01")),
             azure_deployments=_optional(None, "METERLINE_AZURE_DEPLOYMENTS")
             or (deployments_beside if deployments_beside.is_file() else None),
+            alerts=_optional(alerts, "METERLINE_ALERTS") or (alerts_beside if alerts_beside.is_file() else None),
+            today=date.fromisoformat(today) if today else None,
         )

@@ -1,0 +1,65 @@
+"""Forecasts, anomalies, budgets and the alert outbox: unpartitioned assets over all of the spend history."""
+
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from pipelines.alerts.outbox import utc_now
+from pipelines.assets.daily import daily_model_spend, daily_project_spend
+from pipelines.assets.pricing import price_rates
+from pipelines.monitoring import raise_alerts, run_monitoring
+from pipelines.resources import SourcesResource, WarehouseResource
+
+_TABLES = {
+    "spend_forecast": "Forecast daily list spend with 80% and 95% intervals, per model, provider and in total.",
+    "month_end_projection": "Month to date plus forecast to month end, per provider and in total.",
+    "forecast_accuracy": "Rolling-origin backtest of every forecast series against a seasonal-naive baseline.",
+    "spend_anomalies": "Spend anomaly episodes with impact, root causes and their lifecycle.",
+    "budget_status": "Monthly budgets against actual and projected spend.",
+}
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(key=["marts", name], description=text, group_name="monitoring",
+                        deps=[daily_model_spend, daily_project_spend, price_rates], kinds={"duckdb", "python"})
+           for name, text in _TABLES.items()],
+    pool="duckdb_writer",
+)
+def spend_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                  sources: SourcesResource) -> Iterator[dg.MaterializeResult]:
+    config = sources.alerts_config()
+    run_day = sources.run_day()
+    with warehouse.connection() as conn:
+        result = run_monitoring(conn, config, run_day)
+    outlook = result.outlook
+    if outlook is None:
+        context.log.warning("no spend in the marts before the run day: nothing to forecast")
+    else:
+        context.log.info(f"forecast {len(outlook.series)} series through {result.as_of}: "
+                         f"{len(outlook.forecast):,} forecast rows, {len(result.anomalies)} anomaly episodes")
+        if result.skipped_series:
+            context.log.warning("too little history to score anomalies (skipped): " + ", ".join(result.skipped_series))
+    counts = {"spend_forecast": len(outlook.forecast) if outlook else 0,
+              "month_end_projection": len(outlook.projection) if outlook else 0,
+              "forecast_accuracy": len(outlook.accuracy) if outlook else 0,
+              "spend_anomalies": len(result.anomalies), "budget_status": len(result.budgets)}
+    for name, rows in counts.items():
+        yield dg.MaterializeResult(asset_key=["marts", name],
+                                   metadata={"dagster/row_count": rows, "as_of": str(result.as_of)})
+
+
+@dg.asset(key=["raw", "alerts"], group_name="monitoring", deps=[spend_outlook], pool="duckdb_writer",
+          kinds={"duckdb"},
+          description="Alerts raised by the anomaly episodes and budgets, with one pending delivery per channel "
+          "(the outbox the alert_delivery sensor drains).")
+def alert_outbox(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                 sources: SourcesResource) -> dg.MaterializeResult:
+    config = sources.alerts_config()
+    with warehouse.connection() as conn:
+        new = raise_alerts(conn, config, sources.run_day(), utc_now())
+    for alert in new:
+        context.log.info(f"alert raised: {alert.message.title}")
+    if new and not config.channels:
+        context.log.warning("alerts were raised but no channel is configured in the alerts file")
+    return dg.MaterializeResult(metadata={"new_alerts": len(new), "channels": len(config.channels)})
