@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from pipelines.cli_alerts import alerts
 from pipelines.cli_pricing import pricing
 from pipelines.pricing.catalogue import CatalogueError
 from pipelines.settings import Settings
@@ -100,12 +101,14 @@ def main() -> None:
 @click.option("--warehouse", help="DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]")
 @click.option("--pricing", help="Pricing catalogue folder [env METERLINE_PRICING; default: bundled]")
 @click.option("--contracts", help="Contract overlay YAML [env METERLINE_CONTRACTS; default: none]")
+@click.option("--alerts", "alerts_file", help="Alerts file: channels, budgets, anomaly thresholds [env "
+              "METERLINE_ALERTS; default: alerts.yaml beside the warehouse, else none]")
 @click.option("--from", "date_from", help="First day to rebuild, YYYY-MM-DD (default: first day present)")
 @click.option("--to", "date_to", help="Last day to rebuild, YYYY-MM-DD (default: last day present)")
 def run(landing: str | None, warehouse: str | None, pricing: str | None, contracts: str | None,
-        date_from: str | None, date_to: str | None) -> None:
-    """Ingest new files under the landing folder and rebuild the daily partitions."""
-    settings = Settings.resolve(landing, warehouse, pricing, contracts)
+        alerts_file: str | None, date_from: str | None, date_to: str | None) -> None:
+    """Ingest new files, rebuild the daily partitions, then forecast, score anomalies and raise alerts."""
+    settings = Settings.resolve(landing, warehouse, pricing, contracts, alerts_file)
     _execute(settings, _day(date_from, "--from"), _day(date_to, "--to"))
     _print_summary(settings)
 
@@ -232,3 +235,4 @@ def reprice_command(date_from: str, date_to: str, warehouse: str | None, pricing
 
 
 main.add_command(pricing)
+main.add_command(alerts)

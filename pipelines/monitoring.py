@@ -15,7 +15,7 @@ import pandas as pd
 from models.alerts import AlertsFile, Budget
 from pipelines.alerts.budgets import budget_rows
 from pipelines.alerts.events import Alert, anomaly_alerts, budget_alerts
-from pipelines.alerts.outbox import raised_ids, write_alerts
+from pipelines.alerts.outbox import raised, write_alerts
 from pipelines.anomalies.detect import episodes, score_days
 from pipelines.anomalies.ledger import COLUMNS as ANOMALY_COLUMNS
 from pipelines.anomalies.ledger import merge_episodes
@@ -137,8 +137,8 @@ def raise_alerts(conn: duckdb.DuckDBPyConnection, config: AlertsFile, run_day: d
     """Write this run's new alerts to the outbox, one pending delivery per channel; returns the new ones."""
     anomalies = conn.execute("SELECT * FROM marts.spend_anomalies").df()
     status = conn.execute("SELECT * FROM marts.budget_status WHERE generated_on = ?", [run_day]).df()
-    alerts = [*anomaly_alerts(anomalies, raised_ids(conn, "anomaly")),
-              *budget_alerts(status, config.budgets, raised_ids(conn, "budget"))]
+    before = {**raised(conn, "anomaly"), **raised(conn, "budget")}
+    alerts = [*anomaly_alerts(anomalies, before), *budget_alerts(status, config.budgets, set(before))]
     everyone = [channel.name for channel in config.channels]
     budgets = {budget.name: budget for budget in config.budgets}
 
@@ -147,6 +147,5 @@ def raise_alerts(conn: duckdb.DuckDBPyConnection, config: AlertsFile, run_day: d
         chosen = owner.channels
         return everyone if chosen is None else chosen
 
-    before = raised_ids(conn, "anomaly") | raised_ids(conn, "budget")
     write_alerts(conn, alerts, channels_for, now)
     return [alert for alert in alerts if alert.alert_id not in before]

@@ -17,7 +17,9 @@ from tests.conftest import envelope, read, write_jsonl
 
 ASSET_KEYS = {("raw", "provider_pulls"), ("raw", "usage_files"), ("core", "price_rates"), ("core", "contract_terms"),
               ("core", "usage_events"), ("core", "usage_priced"),
-              ("marts", "daily_model_spend"), ("marts", "daily_project_spend")}
+              ("marts", "daily_model_spend"), ("marts", "daily_project_spend"), ("marts", "spend_forecast"),
+              ("marts", "month_end_projection"), ("marts", "forecast_accuracy"), ("marts", "spend_anomalies"),
+              ("marts", "budget_status"), ("raw", "alerts")}
 
 
 def _message(rid: str, uncached: int = 1000, output: int = 100) -> dict[str, object]:
@@ -41,11 +43,13 @@ def test_definitions_load_with_assets_checks_jobs_schedule_and_sensors(settings:
         "usage_events_non_negative_tokens", "usage_events_unique_event_id", "daily_model_spend_unique_grain",
         "daily_project_spend_unique_grain", "usage_priced_unpriced_share",
         "usage_events_aggregates_beside_requests"}
-    for job in ("ingest_job", "daily_job", "metering_job"):
+    for job in ("ingest_job", "daily_job", "metering_job", "monitoring_job"):
         assert defs.resolve_job_def(job).name == job
     assert defs.resolve_schedule_def("daily_schedule").cron_schedule == "0 2 * * *"
     assert defs.resolve_sensor_def("landing_sensor").job_name == "ingest_job"
     assert defs.resolve_sensor_def("rebuild_after_ingest").name == "rebuild_after_ingest"
+    assert defs.resolve_sensor_def("monitor_after_rebuild").name == "monitor_after_rebuild"
+    assert defs.resolve_sensor_def("alert_delivery").default_status == dg.DefaultSensorStatus.RUNNING
     daily = graph.get(dg.AssetKey(["core", "usage_events"])).partitions_def
     assert isinstance(daily, dg.DailyPartitionsDefinition) and daily.timezone == "UTC"
 

@@ -53,11 +53,12 @@ def test_demo_runs_end_to_end_and_says_where_everything_is(tmp_path: Path) -> No
                             " GROUP BY ALL").fetchall()
     for discounted, list_cost, contracted in rows:
         assert contracted == (list_cost * Decimal("0.85") if discounted else list_cost)
-    # Both runs are in the instance the UI opens: the ingest run and one run for the whole range of days.
+    # The runs are in the instance the UI opens: the ingest run, one run for the whole range of days, and the
+    # forecasts, anomalies and alerts over all of it.
     instance = dg.DagsterInstance.from_config(str(tmp_path / "dagster_home"))
     try:
         runs = instance.get_runs()
-        assert sorted(run.job_name for run in runs) == ["daily_job", "ingest_job"]
+        assert sorted(run.job_name for run in runs) == ["daily_job", "ingest_job", "monitoring_job"]
         assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
     finally:
         instance.dispose()

@@ -11,7 +11,9 @@ import pytest
 
 from pipelines.warehouse import WarehouseSchemaError, ensure_schema, rebuild_days, sql_text
 
-TABLES = {"raw.file_ledger", "raw.rejects", "raw.schema_state", "raw.pull_state", "staging.usage_records",
+TABLES = {"raw.file_ledger", "raw.rejects", "raw.schema_state", "raw.pull_state", "raw.alerts", "raw.alert_deliveries",
+          "staging.usage_records", "marts.spend_forecast", "marts.month_end_projection", "marts.forecast_accuracy",
+          "marts.spend_anomalies", "marts.budget_status",
           "staging.reported_costs", "core.price_rates",
           "core.price_windows", "core.fx_rates", "core.catalogue_versions", "core.contract_terms", "core.reprice_log",
           "core.model_aliases", "core.usage_events", "core.usage_priced", "marts.daily_model_spend",

@@ -7,6 +7,7 @@ only when its severity rises or when it closes, and a budget threshold alerts on
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -34,8 +35,8 @@ def share(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def anomaly_alerts(table: pd.DataFrame, raised: set[str]) -> list[Alert]:
-    """Alerts for the episodes table after a run, given the alert ids raised before."""
+def anomaly_alerts(table: pd.DataFrame, raised: Mapping[str, str]) -> list[Alert]:
+    """Alerts for the episodes table after a run, given the alerts raised before (id -> severity)."""
     alerts = []
     for _, row in table.iterrows():
         anomaly_id = str(row["anomaly_id"])
@@ -55,10 +56,9 @@ def anomaly_alerts(table: pd.DataFrame, raised: set[str]) -> list[Alert]:
         if opened not in raised:
             alerts.append(_anomaly(row, opened, "opened", str(row["severity"]), title, str(row["explanation"])))
             continue
-        alerted = max((i for i, level in enumerate(SEVERITIES) if f"anomaly:{anomaly_id}:escalated:{level}" in raised),
-                      default=-1)
-        rank = SEVERITIES.index(str(row["severity"]))
-        if rank > alerted and rank > 0:
+        alerted = max([SEVERITIES.index(raised[opened]), *(
+            i for i, level in enumerate(SEVERITIES) if f"anomaly:{anomaly_id}:escalated:{level}" in raised)])
+        if SEVERITIES.index(str(row["severity"])) > alerted:
             escalated = f"anomaly:{anomaly_id}:escalated:{row['severity']}"
             alerts.append(_anomaly(row, escalated, "escalated", str(row["severity"]), "Escalated. " + title,
                                    str(row["explanation"])))

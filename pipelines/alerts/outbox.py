@@ -29,8 +29,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def raised_ids(conn: duckdb.DuckDBPyConnection, kind: str) -> set[str]:
-    return {str(row[0]) for row in conn.execute("SELECT alert_id FROM raw.alerts WHERE kind = ?", [kind]).fetchall()}
+def raised(conn: duckdb.DuckDBPyConnection, kind: str) -> dict[str, str]:
+    """Alert id -> severity of every alert of `kind` raised before."""
+    rows = conn.execute("SELECT alert_id, severity FROM raw.alerts WHERE kind = ?", [kind]).fetchall()
+    return {str(alert_id): str(severity) for alert_id, severity in rows}
 
 
 def write_alerts(conn: duckdb.DuckDBPyConnection, alerts: list[Alert], channels_for: Callable[[Alert], list[str]],

@@ -48,7 +48,8 @@ def contributions(rows: pd.DataFrame, days: list[date]) -> list[dict[str, Any]]:
         both["contribution"] = both["actual"] - both["baseline"]
         for value, row in both.nlargest(TOP, "contribution").iterrows():
             if row["contribution"] > 0:
-                found.append(_cause(label, str(value), row))
+                # The only model of a model's episode explains nothing: it is kept, but not named as the cause.
+                found.append({**_cause(label, str(value), row), "only_value": len(both) == 1})
     for column, label in CLASS_COSTS.items():
         row = pd.Series({"actual": during[column].sum(), "baseline": baseline[column].sum() / span * len(days)})
         row["contribution"] = row["actual"] - row["baseline"]
@@ -84,7 +85,7 @@ def explain(label: str, impact_usd: float, expected_usd: float, days: int, cause
             drops: list[tuple[str, float, float]]) -> str:
     share = f"+{impact_usd / expected_usd * 100:.0f}%" if expected_usd > 0 else "from nothing"
     text = f"{label}: ${impact_usd:,.2f} above the expected ${expected_usd:,.2f} ({share}) over {days} day(s)"
-    top = [cause for cause in causes if cause["dimension"] != "token class"][:1]
+    top = [cause for cause in causes if cause["dimension"] != "token class" and not cause.get("only_value")][:1]
     if top:
         text += f"; mostly {top[0]['dimension']} {top[0]['value']} (+${top[0]['contribution_usd']:,.2f})"
     for project, before, after in drops[:1]:

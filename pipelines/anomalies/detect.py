@@ -11,6 +11,7 @@ Days inside a series' first `min_history_days` are never scored: their baseline 
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,7 +43,9 @@ def robust_scores(residuals: np.ndarray, levels: np.ndarray, min_prior: int) -> 
     """The modified z-score of each residual against the SCORE_WINDOW_DAYS residuals before it."""
     prior = _trailing(residuals, SCORE_WINDOW_DAYS)
     counts = np.sum(~np.isnan(prior), axis=1)
-    with np.errstate(all="ignore"):
+    # Days before a series has any scored history give all-NaN windows; they are masked out below.
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         median = np.nanmedian(prior, axis=1)
         mad = np.nanmedian(np.abs(prior - median[:, None]), axis=1)
         level = np.nanmean(np.abs(_trailing(levels, SCORE_WINDOW_DAYS)), axis=1)

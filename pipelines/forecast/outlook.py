@@ -166,7 +166,7 @@ def build_outlook(daily: pd.DataFrame, rates: pd.DataFrame, as_of: date, horizon
     series = design.series.merge(per_series, left_on="sid", right_index=True)
 
     forecast = fit.forecast.rename(columns={"ds": "usage_date"})
-    forecast["usage_date"] = forecast["usage_date"].dt.date
+    forecast["usage_date"] = pd.to_datetime(forecast["usage_date"]).dt.date
     forecast = forecast.merge(design.factors, on=["unique_id", "usage_date"], how="left")
     forecast["factor"] = forecast["factor"].fillna(1.0)
     priced = _combine(forecast, design.registry, ["usage_date"], VALUES,
