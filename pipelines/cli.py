@@ -90,6 +90,13 @@ contracts:
 """
 
 
+# The demo's alerts file: a budget to show budget_status; no channel, so nothing is sent anywhere.
+DEMO_ALERTS = """\
+budgets:
+  - {name: all-llm-spend, amount_usd: 250, thresholds: [0.8, 1]}
+"""
+
+
 @click.group()
 def main() -> None:
     """meterline: LLM usage logs in, priced daily spend out."""
@@ -134,7 +141,9 @@ def demo(directory: str, days: int, end: str | None) -> None:
                   f"{files.malformed_lines} malformed lines into {len(files.files)} files under {landing}")
     contracts = root / "contracts.yaml"
     contracts.write_text(demo_contracts(files.first_day), encoding="utf-8")
-    settings = Settings.resolve(landing, warehouse, None, contracts)
+    alerts = root / "alerts.yaml"
+    alerts.write_text(DEMO_ALERTS, encoding="utf-8")
+    settings = Settings.resolve(landing, warehouse, None, contracts, alerts)
     _execute(settings, None, None)
     _print_summary(settings)
     home = warehouse.parent / "dagster_home"
@@ -146,8 +155,10 @@ def demo(directory: str, days: int, end: str | None) -> None:
         f"'{warehouse}', read_only=True).sql('FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10'))\"\n"
         f"  contracts:  {contracts} holds an example discount and commitment (contracted_cost_usd,"
         " marts.contract_commitments)\n"
+        f"  alerts:     {alerts} holds an example budget; add channels to be alerted (README: Forecasts, anomalies,"
+        " budgets and alerts)\n"
         f"  Dagster UI: DAGSTER_HOME={home} METERLINE_LANDING={landing} METERLINE_WAREHOUSE={warehouse} "
-        f"METERLINE_CONTRACTS={contracts} "
+        f"METERLINE_CONTRACTS={contracts} METERLINE_ALERTS={alerts} "
         f"{Path(sys.executable).parent / 'dagster'} dev   (then open http://127.0.0.1:3000)\n"
         f"  your logs:  meterline run --landing DIR --warehouse FILE",
         soft_wrap=True,

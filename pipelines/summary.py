@@ -86,7 +86,29 @@ def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: 
         ).fetchall():
             where = f"{source_file}:{line}" if line is not None else source_file
             console.print(f"  {where}: {reason}")
+    _print_outlook(conn, console)
     console.print(f"\nWarehouse: [bold]{warehouse}[/]")
+
+
+def _print_outlook(conn: duckdb.DuckDBPyConnection, console: Console) -> None:
+    """The latest run's month-end projection, budgets and the anomaly episodes still open."""
+    latest = conn.execute("SELECT max(generated_on) FROM marts.month_end_projection").fetchone()
+    if latest and latest[0] is not None:
+        row = conn.execute(
+            "SELECT month, mtd_actual_usd, projected_usd, lo_80_usd, hi_80_usd FROM marts.month_end_projection"
+            " WHERE generated_on = ? AND level = 'total'", [latest[0]]).fetchone()
+        if row:
+            console.print(f"Month end {row[0]:%B %Y}: ${row[1]:,.2f} so far, projected ${row[2]:,.2f} "
+                          f"(80%: ${row[3]:,.2f} to ${row[4]:,.2f}); forecasts in marts.spend_forecast")
+        for name, actual, amount, projected in conn.execute(
+                "SELECT budget, actual_usd, amount_usd, projected_usd FROM marts.budget_status WHERE generated_on = ?"
+                " ORDER BY budget", [latest[0]]).fetchall():
+            console.print(f"Budget {name}: ${actual:,.2f} of ${amount:,.2f} ({actual / amount:.0%}), projected "
+                          f"${projected:,.2f} ({projected / amount:.0%})")
+    for status, explanation in conn.execute(
+            "SELECT status, explanation FROM marts.spend_anomalies WHERE status <> 'closed' AND covered_by IS NULL"
+            " ORDER BY impact_usd DESC LIMIT 5").fetchall():
+        console.print(f"[bold yellow]Anomaly ({status}):[/] {explanation}")
 
 
 def _delta(old: Decimal | None, new: Decimal | None) -> str:
