@@ -4,7 +4,7 @@ Pure functions over long frames (`unique_id`, `ds`, `y`), one row per series and
 depends on how much history a series has:
 - 14 days or more: MSTL with a weekly season and an AutoETS trend without its own season (`ZZN`). Measured on 200
   generated weekly series of 90 days (2 cores): 15 ms a series against 96 ms for a full AutoETS search, which
-  would take minutes on thousands of series; its accuracy is in benchmarks/FORECAST.md.
+  would take minutes on thousands of series; its accuracy is in benchmarks/ANOMALIES.md.
 - 7 to 13 days: HistoricAverage, whose interval is as wide as the days are spread (status `low_history`).
 - under 7 days: not forecast (status `insufficient_history`), as AWS Cost Explorer refuses too.
 """
