@@ -119,6 +119,8 @@ class ForecastSettings(_Strict):
     history_days: int = Field(default=365, ge=28, le=3660, description="days of history the models see")
     backtest_windows: int = Field(default=4, ge=1, le=52)
     backtest_horizon_days: int = Field(default=14, ge=1, le=90)
+    backtest_every_days: int = Field(default=7, ge=1, le=366, description="the backtest refits every series once "
+                                     "per window, so it runs once a week by default, not on every run")
 
 
 class DeliverySettings(_Strict):

@@ -96,15 +96,19 @@ def run_monitoring(conn: duckdb.DuckDBPyConnection, config: AlertsFile, run_day:
     rates = read_rates(conn, as_of - timedelta(days=PRICE_WINDOW_DAYS),
                        max(as_of + timedelta(days=settings.horizon_days), month_last))
     scopes = {budget.name: read_history(conn, first, as_of, budget) for budget in config.budgets}
-    outlook = build_outlook(daily, rates, as_of, settings.horizon_days, settings.backtest_windows,
+    last = conn.execute("SELECT max(generated_on) FROM marts.forecast_accuracy WHERE generated_on <= ?",
+                        [run_day]).fetchone()
+    due = not last or last[0] is None or last[0] == run_day or (run_day - last[0]).days >= settings.backtest_every_days
+    outlook = build_outlook(daily, rates, as_of, settings.horizon_days, settings.backtest_windows if due else 0,
                             settings.backtest_horizon_days, scopes)
     stamp = {"generated_on": run_day, "trained_through": as_of}
     _replace(conn, "marts.spend_forecast", outlook.forecast.assign(**stamp), "generated_on = ?", [run_day])
     _replace(conn, "marts.month_end_projection",
              outlook.projection[outlook.projection["level"] != "budget"].assign(generated_on=run_day),
              "generated_on = ?", [run_day])
-    _replace(conn, "marts.forecast_accuracy", outlook.accuracy.assign(generated_on=run_day), "generated_on = ?",
-             [run_day])
+    if due:
+        _replace(conn, "marts.forecast_accuracy", outlook.accuracy.assign(generated_on=run_day), "generated_on = ?",
+                 [run_day])
 
     scored = score_days(outlook.fitted[outlook.fitted["history_days"] >= config.anomalies.min_history_days],
                         config.anomalies)

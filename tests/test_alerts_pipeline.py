@@ -164,6 +164,10 @@ def test_a_run_that_dies_before_sending_loses_nothing_and_the_sensor_sends_once(
         assert defs.resolve_job_def("monitoring_job").execute_in_process(instance=instance).success
     (status,), = read(settings, "SELECT status FROM marts.spend_anomalies WHERE level = 'total'")
     assert status == "closed"
+    # The backtest runs once a week: three days on, the accuracy rows are still those of October 31.
+    assert read(settings, "SELECT DISTINCT generated_on FROM marts.forecast_accuracy") == [(date(2026, 10, 31),)]
+    assert read(settings, "SELECT DISTINCT generated_on FROM marts.spend_forecast ORDER BY 1") == [
+        (date(2026, 10, 31),), (date(2026, 11, 3),)]
     waiting = read(settings, "SELECT a.alert_id, count(*) FROM raw.alert_deliveries AS d JOIN raw.alerts AS a"
                              " USING (alert_id) WHERE d.status = 'pending' GROUP BY ALL ORDER BY 1")
     assert any(alert_id.endswith(":closed") for alert_id, _ in waiting)

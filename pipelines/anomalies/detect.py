@@ -2,8 +2,9 @@
 
 A day is anomalous when all of these hold (finops-anchors section 4):
 - its usage at constant prices is above the upper bound of the forecast interval (the one-step in-sample fit);
-- its residual is far out by a robust score, 0.6745 x (r - median) / MAD over the 56 days before it, so earlier
-  spikes do not raise the bar the way a standard deviation would;
+- its residual, relative to the fit (noise in dollars grows with the level, noise in shares does not), is far out
+  by a robust score, 0.6745 x (r - median) / MAD over the 56 days before it, so earlier spikes do not raise the bar
+  the way a standard deviation would;
 - its dollar impact (actual list spend - expected) clears both the dollar and the percentage floor.
 Days inside a series' first `min_history_days` are never scored: their baseline is too short.
 """
@@ -20,10 +21,9 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from models.alerts import AnomalySettings
+from pipelines.forecast.fit import MAD_FLOOR, relative_residuals
 
 SCORE_WINDOW_DAYS = 56
-# A flat series has a MAD of 0; a floor of 1% of its level keeps a cent of noise from scoring infinity.
-MAD_FLOOR_SHARE = 0.01
 SEVERITIES = ("minor", "major", "critical")
 SERIES = ["level", "provider", "model"]
 
@@ -39,8 +39,8 @@ def _trailing(values: np.ndarray, window: int) -> np.ndarray:
     return sliding_window_view(padded, window)[: len(values)]
 
 
-def robust_scores(residuals: np.ndarray, levels: np.ndarray, min_prior: int) -> np.ndarray:
-    """The modified z-score of each residual against the SCORE_WINDOW_DAYS residuals before it."""
+def robust_scores(residuals: np.ndarray, min_prior: int) -> np.ndarray:
+    """The modified z-score of each relative residual against the SCORE_WINDOW_DAYS residuals before it."""
     prior = _trailing(residuals, SCORE_WINDOW_DAYS)
     counts = np.sum(~np.isnan(prior), axis=1)
     # Days before a series has any scored history give all-NaN windows; they are masked out below.
@@ -48,9 +48,7 @@ def robust_scores(residuals: np.ndarray, levels: np.ndarray, min_prior: int) -> 
         warnings.simplefilter("ignore", RuntimeWarning)
         median = np.nanmedian(prior, axis=1)
         mad = np.nanmedian(np.abs(prior - median[:, None]), axis=1)
-        level = np.nanmean(np.abs(_trailing(levels, SCORE_WINDOW_DAYS)), axis=1)
-        floor = np.maximum(MAD_FLOOR_SHARE * np.nan_to_num(level), 1e-9)
-        scores = 0.6745 * (residuals - median) / np.maximum(np.nan_to_num(mad), floor)
+        scores = 0.6745 * (residuals - median) / np.maximum(np.nan_to_num(mad), MAD_FLOOR)
     scores[counts < min_prior] = np.nan
     return scores
 
@@ -70,9 +68,10 @@ def score_days(fitted: pd.DataFrame, settings: AnomalySettings) -> pd.DataFrame:
     with np.errstate(all="ignore"):
         to_dollars = np.where(y > 0, actual / y, 1.0)
     expected = np.maximum(mean, 0) * to_dollars
+    relative = relative_residuals(frame.rename(columns={"sid": "unique_id"})).to_numpy(dtype=float)
     scores = np.full(len(frame), np.nan)
     for _, index in frame.groupby("sid").indices.items():
-        scores[index] = robust_scores(y[index] - mean[index], y[index], settings.min_history_days - 1)
+        scores[index] = robust_scores(relative[index], settings.min_history_days - 1)
     impact = actual - expected
     with np.errstate(all="ignore"):
         impact_pct = np.where(expected > 0, impact / expected * 100, np.inf)

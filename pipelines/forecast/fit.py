@@ -27,6 +27,10 @@ BOUNDS = ("lo_80", "hi_80", "lo_95", "hi_95")
 MSTL_NAME = "MSTL(7)+AutoETS"
 AVERAGE_NAME = "HistoricAverage"
 BASELINE_NAME = "SeasonalNaive(7)"
+OUTLIER_SCORE = 5.0
+OUTLIER_BASE_SHARE = 0.1
+# Relative residuals of a perfectly regular series have a MAD of 0; 1% keeps rounding noise from being an outlier.
+MAD_FLOOR = 0.01
 
 
 def _jobs() -> int:
@@ -59,8 +63,7 @@ def history_days(frame: pd.DataFrame) -> pd.Series:
     return frame.groupby("unique_id")["ds"].count()
 
 
-def fit_forecast(frame: pd.DataFrame, horizon: int, fitted: bool = True) -> Fit:
-    """Forecast `horizon` days after each series' last day; negative values are cut to 0 (spend is never below)."""
+def _fit_once(frame: pd.DataFrame, horizon: int) -> Fit:
     days = history_days(frame)
     full = days.index[days >= FULL_DAYS]
     short = days.index[(days >= MIN_DAYS) & (days < FULL_DAYS)]
@@ -73,9 +76,8 @@ def fit_forecast(frame: pd.DataFrame, horizon: int, fitted: bool = True) -> Fit:
             continue
         part = frame[frame["unique_id"].isin(ids)]
         engine = StatsForecast(models=[model], freq="D", n_jobs=_jobs() if len(ids) > 50 else 1)
-        forecasts.append(_rename(engine.forecast(df=part, h=horizon, level=list(LEVELS), fitted=fitted), alias))
-        if fitted:
-            fits.append(_rename(engine.forecast_fitted_values(), alias).merge(part, on=["unique_id", "ds"]))
+        forecasts.append(_rename(engine.forecast(df=part, h=horizon, level=list(LEVELS), fitted=True), alias))
+        fits.append(_rename(engine.forecast_fitted_values(), alias).merge(part, on=["unique_id", "ds"]))
         method.update({int(uid): name for uid in ids})
         status.update({int(uid): state for uid in ids})
     columns = ["unique_id", "ds", "mean", *BOUNDS]
@@ -83,6 +85,49 @@ def fit_forecast(frame: pd.DataFrame, horizon: int, fitted: bool = True) -> Fit:
     forecast[["mean", *BOUNDS]] = forecast[["mean", *BOUNDS]].clip(lower=0)
     fitted_frame = pd.concat(fits, ignore_index=True) if fits else pd.DataFrame(columns=[*columns, "y"])
     return Fit(forecast=forecast, fitted=fitted_frame, method=method, status=status)
+
+
+def relative_residuals(fitted: pd.DataFrame) -> pd.Series:
+    """(y - fit) / fit, with the fit floored at a tenth of the series' mean, so a day expected near 0 (a quiet
+    weekend) does not turn a few tokens into a huge share. Spend noise grows with its level; shares do not."""
+    level = fitted.groupby("unique_id")["y"].transform("mean").abs()
+    base = np.maximum(fitted["mean"].astype(float), OUTLIER_BASE_SHARE * level).replace(0, np.nan)
+    return ((fitted["y"] - fitted["mean"]) / base).fillna(0.0)
+
+
+def outliers(fitted: pd.DataFrame) -> pd.Series:
+    """Days whose relative residual is OUTLIER_SCORE robust deviations (median/MAD of its own series) out."""
+    residual = relative_residuals(fitted)
+    grouped = residual.groupby(fitted["unique_id"])
+    median = grouped.transform("median")
+    mad = (residual - median).abs().groupby(fitted["unique_id"]).transform("median")
+    return 0.6745 * (residual - median).abs() / np.maximum(mad, MAD_FLOOR) > OUTLIER_SCORE
+
+
+def fit_forecast(frame: pd.DataFrame, horizon: int) -> Fit:
+    """Forecast `horizon` days after each series' last day; negative values are cut to 0 (spend is never below).
+
+    Two passes: days far off the first fit (a spike, an outage) are replaced by that fit's value and the series is
+    fitted again, so an anomaly neither bends the expected value of the days around it nor widens the interval
+    other days are judged by (finops-anchors 4.3: keep anomalies out of training). `fitted` keeps the real `y`.
+    """
+    first = _fit_once(frame, horizon)
+    if first.fitted.empty:
+        return first
+    flagged = first.fitted[outliers(first.fitted)]
+    ids = flagged["unique_id"].unique()
+    if len(ids) == 0:
+        return first
+    cleaned = frame[frame["unique_id"].isin(ids)].merge(
+        flagged[["unique_id", "ds", "mean"]], on=["unique_id", "ds"], how="left")
+    cleaned["y"] = cleaned["mean"].clip(lower=0).where(cleaned["mean"].notna(), cleaned["y"])
+    second = _fit_once(cleaned[["unique_id", "ds", "y"]], horizon)
+    refitted = second.fitted.drop(columns="y").merge(frame, on=["unique_id", "ds"])
+    keep = ~first.forecast["unique_id"].isin(ids)
+    kept_fits = ~first.fitted["unique_id"].isin(ids)
+    return Fit(forecast=pd.concat([first.forecast[keep], second.forecast], ignore_index=True),
+               fitted=pd.concat([first.fitted[kept_fits], refitted], ignore_index=True),
+               method=first.method, status=first.status)
 
 
 def backtest_windows(days: int, horizon: int, windows: int) -> int:

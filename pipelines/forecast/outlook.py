@@ -147,8 +147,9 @@ def build_outlook(daily: pd.DataFrame, rates: pd.DataFrame, as_of: date, horizon
     """`daily`: spend_forecast.history.sql rows up to `as_of`; `rates`: spend_forecast.rates.sql rows for
     PRICE_WINDOW_DAYS before `as_of` through the horizon (or through the month end, if later).
 
-    `scopes` are budgets' rows of `daily` (by budget name): each is one more series, level `budget` with the name
-    as its provider, projected to month end but left out of the forecast, accuracy and anomaly frames.
+    `windows` 0 skips the backtest (`accuracy` is then empty). `scopes` are budgets' rows of `daily` (by budget
+    name): each is one more series, level `budget` with the name as its provider, projected to month end but left
+    out of the forecast, accuracy and anomaly frames.
     """
     month_first, month_last = month_bounds(as_of)
     fit_horizon = max(horizon, (month_last - as_of).days)
@@ -191,7 +192,8 @@ def build_outlook(daily: pd.DataFrame, rates: pd.DataFrame, as_of: date, horizon
     fitted = fitted.merge(series[series["level"] != "budget"][["sid", *SERIES, "history_days"]], on="sid")
 
     return Outlook(forecast=out.reset_index(drop=True), projection=projection,
-                   accuracy=_accuracy(design, series, backtest_horizon, windows).reset_index(drop=True),
+                   accuracy=_accuracy(design, series, backtest_horizon, windows).reset_index(drop=True)
+                   if windows > 0 else pd.DataFrame(),
                    fitted=fitted, series=series)
 
 

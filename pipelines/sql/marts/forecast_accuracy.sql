@@ -1,4 +1,5 @@
--- Rolling-origin backtest of each forecast series against a seasonal-naive baseline, one set per run day.
+-- Rolling-origin backtest of each forecast series against a seasonal-naive baseline, one set per backtest day (every
+-- `forecast.backtest_every_days`, 7 by default: the backtest refits every series once per window).
 -- Grain: generated_on x level x provider x model.
 CREATE TABLE IF NOT EXISTS marts.forecast_accuracy (
     generated_on      DATE NOT NULL,
@@ -20,7 +21,7 @@ CREATE TABLE IF NOT EXISTS marts.forecast_accuracy (
     PRIMARY KEY (generated_on, level, provider, model)
 );
 COMMENT ON TABLE marts.forecast_accuracy IS 'How well each forecast series did in a rolling-origin backtest, against a seasonal-naive baseline (same weekday last week).';
-COMMENT ON COLUMN marts.forecast_accuracy.generated_on IS 'UTC day of the run.';
+COMMENT ON COLUMN marts.forecast_accuracy.generated_on IS 'UTC day of the run that backtested (weekly by default).';
 COMMENT ON COLUMN marts.forecast_accuracy.level IS 'model, provider or total.';
 COMMENT ON COLUMN marts.forecast_accuracy.provider IS 'Provider; * on the total.';
 COMMENT ON COLUMN marts.forecast_accuracy.model IS 'Canonical model id; * on provider and total rows.';
