@@ -120,7 +120,17 @@ def run_monitoring(conn: duckdb.DuckDBPyConnection, config: AlertsFile, run_day:
     table = merge_episodes(existing, found, rows, as_of, run_day, config.anomalies)
     _replace(conn, "marts.spend_anomalies", table, "true", [])
 
-    budgets = budget_rows(config.budgets, outlook.projection, month_first).assign(generated_on=run_day)
+    budgets = budget_rows(config.budgets, outlook.projection, month_first)
+    if month_first == as_of + timedelta(days=1):
+        # The last day of a month is in: that month is evaluated once more on its whole actual spend, or a
+        # crossing on its last day would never be seen (the projection has moved on to the next month).
+        ended = as_of.replace(day=1)
+        spent = pd.DataFrame([{"level": "budget", "provider": name, "mtd_actual_usd": total,
+                               "projected_usd": total, "hi_80_usd": total}
+                              for name, rows in scopes.items()
+                              for total in [float(rows[rows["usage_date"] >= ended]["list_cost_usd"].sum())]])
+        budgets = pd.concat([budget_rows(config.budgets, spent, ended, final=True), budgets], ignore_index=True)
+    budgets = budgets.assign(generated_on=run_day)
     _replace(conn, "marts.budget_status", budgets, "generated_on = ?", [run_day])
     skipped = outlook.series[(outlook.series["level"] != "budget")
                              & (outlook.series["history_days"] < config.anomalies.min_history_days)]
@@ -137,10 +147,12 @@ def _cause_rows(conn: duckdb.DuckDBPyConnection, found: list, as_of: date) -> pd
     return frame
 
 
-def raise_alerts(conn: duckdb.DuckDBPyConnection, config: AlertsFile, run_day: date, now: datetime) -> list[Alert]:
+def raise_alerts(conn: duckdb.DuckDBPyConnection, config: AlertsFile, now: datetime) -> list[Alert]:
     """Write this run's new alerts to the outbox, one pending delivery per channel; returns the new ones."""
     anomalies = conn.execute("SELECT * FROM marts.spend_anomalies").df()
-    status = conn.execute("SELECT * FROM marts.budget_status WHERE generated_on = ?", [run_day]).df()
+    # The latest evaluation, not the clock's day: a run that passes midnight between its two steps still alerts.
+    status = conn.execute("SELECT * FROM marts.budget_status WHERE generated_on ="
+                          " (SELECT max(generated_on) FROM marts.budget_status)").df()
     before = {**raised(conn, "anomaly"), **raised(conn, "budget")}
     alerts = [*anomaly_alerts(anomalies, before), *budget_alerts(status, config.budgets, set(before))]
     everyone = [channel.name for channel in config.channels]

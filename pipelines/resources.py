@@ -15,7 +15,10 @@ from pipelines.alerts.config import load_alerts
 from pipelines.pricing.catalogue import Catalogue, load_catalogue
 from pipelines.pricing.contracts import Contracts, load_contracts
 from pipelines.pricing.deployments import load_deployments
-from pipelines.warehouse import connect, ensure_schema
+from pipelines.warehouse import connect_waiting, ensure_schema
+
+# A step waits this long for the file: the alert sensor holds it for milliseconds at a time.
+LOCK_WAIT_SECONDS = 30.0
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -26,7 +29,7 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        with connect(self.path) as conn:
+        with connect_waiting(self.path, LOCK_WAIT_SECONDS) as conn:
             ensure_schema(conn)
             yield conn
 

@@ -100,11 +100,11 @@ def _print_outlook(conn: duckdb.DuckDBPyConnection, console: Console) -> None:
         if row:
             console.print(f"Month end {row[0]:%B %Y}: ${row[1]:,.2f} so far, projected ${row[2]:,.2f} "
                           f"(80%: ${row[3]:,.2f} to ${row[4]:,.2f}); forecasts in marts.spend_forecast")
-        for name, actual, amount, projected in conn.execute(
-                "SELECT budget, actual_usd, amount_usd, projected_usd FROM marts.budget_status WHERE generated_on = ?"
-                " ORDER BY budget", [latest[0]]).fetchall():
-            console.print(f"Budget {name}: ${actual:,.2f} of ${amount:,.2f} ({actual / amount:.0%}), projected "
-                          f"${projected:,.2f} ({projected / amount:.0%})")
+        for name, month, actual, amount, projected in conn.execute(
+                "SELECT budget, month, actual_usd, amount_usd, projected_usd FROM marts.budget_status"
+                " WHERE generated_on = ? ORDER BY budget, month", [latest[0]]).fetchall():
+            console.print(f"Budget {name} {month:%Y-%m}: ${actual:,.2f} of ${amount:,.2f} ({actual / amount:.0%}),"
+                          f" projected ${projected:,.2f} ({projected / amount:.0%})")
     for status, explanation in conn.execute(
             "SELECT status, explanation FROM marts.spend_anomalies WHERE status <> 'closed' AND covered_by IS NULL"
             " ORDER BY impact_usd DESC LIMIT 5").fetchall():

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -32,6 +33,18 @@ class WarehouseLocked(RuntimeError):
     """Another process holds the DuckDB write lock."""
 
 
+def _open(path: str | Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    limit = os.environ.get("METERLINE_DUCKDB_MEMORY")
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": limit} if limit else {})
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            holder = _PID.search(str(exc))
+            who = f" (held by PID {holder.group(1)})" if holder else ""
+            raise WarehouseLocked(f"warehouse {path} is locked by another process{who}") from exc
+        raise
+
+
 @contextmanager
 def connect(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse and close it however the block ends, so a failed step never keeps the lock.
@@ -40,15 +53,26 @@ def connect(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.Duc
     spills to disk beyond it. Pricing a month of 1M requests peaks at about 2.2 GiB uncapped, 1 GiB capped at 1GB,
     for about 20% more time on that step (measured on the benchmark's 1M-request month).
     """
-    limit = os.environ.get("METERLINE_DUCKDB_MEMORY")
+    conn = _open(path, read_only)
     try:
-        conn = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": limit} if limit else {})
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            holder = _PID.search(str(exc))
-            who = f" (held by PID {holder.group(1)})" if holder else ""
-            raise WarehouseLocked(f"warehouse {path} is locked by another process{who}") from exc
-        raise
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def connect_waiting(path: str | Path, wait_seconds: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`connect` for writing, retrying for up to `wait_seconds` while another process holds the file: the alert
+    sensor's short writes must not fail a run's step, nor a step the sensor's record of a send."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            conn = _open(path, False)
+            break
+        except WarehouseLocked:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
     try:
         yield conn
     finally:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from models.alerts import AnomalySettings
 from pipelines.anomalies.causes import cache_drops, contributions
-from pipelines.anomalies.detect import episode_id, episodes, score_days, severity, status_of
+from pipelines.anomalies.detect import covering, episode_id, episodes, score_days, severity, status_of
 from pipelines.anomalies.ledger import merge_episodes
 
 AS_OF = date(2026, 6, 30)
@@ -126,3 +126,44 @@ def test_an_episode_keeps_its_id_when_a_refit_moves_its_start_and_closes_when_it
     # Late data explains it away: no episode found, the stored one is kept and closed.
     table3 = merge_episodes(table2, [], rows, later, later, SETTINGS)
     assert list(table3["anomaly_id"]) == [first_id] and table3.iloc[0]["status"] == "closed"
+
+
+def _stored(anomaly_id: str, level: str, start: date, end: date, status: str, provider: str = "*") -> dict:
+    return {"anomaly_id": anomaly_id, "level": level, "provider": provider, "model": "*", "start_date": start,
+            "end_date": end, "status": status, "first_detected_on": start, "last_evaluated": end}
+
+
+def test_new_days_after_a_closed_episode_are_a_new_episode():
+    values = _noise(40)
+    values[-3:] = [200.0, 200.0, 200.0]
+    found = episodes(score_days(_fitted(values), SETTINGS), 2)
+    closed = pd.DataFrame([_stored("anm_old", "total", AS_OF - timedelta(days=6), AS_OF - timedelta(days=4),
+                                   "closed")])
+    table = merge_episodes(closed, found, _rows(40), AS_OF, AS_OF, SETTINGS)
+    assert len(table) == 2
+    assert table.set_index("anomaly_id").loc["anm_old", "status"] == "closed"
+    assert (table["status"] == "ongoing").sum() == 1
+
+
+def test_two_episodes_found_beside_one_stored_keep_two_rows():
+    values = _noise(40)
+    values[-9], values[-8] = 200.0, 200.0
+    values[-3], values[-2] = 220.0, 220.0
+    found = episodes(score_days(_fitted(values), SETTINGS), 2)
+    assert len(found) == 2
+    stored = pd.DataFrame([_stored("anm_one", "total", AS_OF - timedelta(days=8), AS_OF - timedelta(days=4),
+                                   "ongoing")])
+    table = merge_episodes(stored, found, _rows(40), AS_OF, AS_OF, SETTINGS)
+    assert sorted(table["anomalous_days"]) == [2, 2]
+    assert table["anomaly_id"].nunique() == 2
+
+
+def test_a_live_episode_is_not_covered_by_a_closed_parent():
+    table = pd.DataFrame([
+        {**_stored("anm_total", "total", AS_OF - timedelta(days=10), AS_OF - timedelta(days=9), "closed")},
+        {**_stored("anm_model", "model", AS_OF - timedelta(days=9), AS_OF, "ongoing", provider="openai")},
+        {**_stored("anm_open", "total", AS_OF - timedelta(days=1), AS_OF, "ongoing")},
+        {**_stored("anm_child", "provider", AS_OF, AS_OF, "open", provider="openai")},
+    ])
+    assert covering(table.iloc[1], table.iloc[:2]) is None
+    assert covering(table.iloc[3], table) == "anm_open"

@@ -22,9 +22,10 @@ def crossed(budget: Budget, spend: float) -> Decimal | None:
     return max(reached, default=None)
 
 
-def budget_rows(budgets: list[Budget], projection: pd.DataFrame, month: date) -> pd.DataFrame:
+def budget_rows(budgets: list[Budget], projection: pd.DataFrame, month: date, final: bool = False) -> pd.DataFrame:
     """`projection` holds the outlook's budget rows (level `budget`, the budget name as provider). A budget whose
-    scope has too little history to forecast is projected at its actual spend alone."""
+    scope has too little history to forecast is projected at its actual spend alone. `final`: the month has ended,
+    its actual spend is all there is (no forecast crossing)."""
     rows = []
     for budget in budgets:
         match = projection[(projection["level"] == "budget") & (projection["provider"] == budget.name)]
@@ -39,7 +40,8 @@ def budget_rows(budgets: list[Budget], projection: pd.DataFrame, month: date) ->
                      "amount_usd": amount, "actual_usd": actual, "projected_usd": projected,
                      "projected_hi_80_usd": high, "actual_share": round(actual / amount, 4),
                      "projected_share": round(projected / amount, 4),
-                     "crossed_actual": crossed(budget, actual), "crossed_forecast": crossed(budget, projected)})
+                     "crossed_actual": crossed(budget, actual),
+                     "crossed_forecast": None if final else crossed(budget, projected)})
     columns = ["budget", "month", "scope", "amount_usd", "actual_usd", "projected_usd", "projected_hi_80_usd",
                "actual_share", "projected_share", "crossed_actual", "crossed_forecast"]
     return pd.DataFrame(rows, columns=columns)

@@ -40,14 +40,21 @@ def send(channel: Channel, message: Message, env: Mapping[str, str] | None = Non
     """Deliver `message` on `channel`; return on success, raise DeliveryError on any failure (missing env var,
     connection refused, timeout, non-2xx HTTP status, SMTP error)."""
     env = os.environ if env is None else env
-    if isinstance(channel, WebhookChannel):
-        headers = {name: _header(channel, env, variable) for name, variable in channel.headers_env.items()}
-        headers |= {"Idempotency-Key": message.alert_id}
-        _post(channel, env, message.as_json(), headers)
-    elif isinstance(channel, SlackChannel):
-        _post(channel, env, _slack_payload(message), {})
-    else:
-        _email(channel, env, message)
+    try:
+        if isinstance(channel, WebhookChannel):
+            headers = {name: _header(channel, env, variable) for name, variable in channel.headers_env.items()}
+            headers |= {"Idempotency-Key": message.alert_id}
+            _post(channel, env, message.as_json(), headers)
+        elif isinstance(channel, SlackChannel):
+            _post(channel, env, _slack_payload(message), {})
+        else:
+            _email(channel, env, message)
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        # Anything unforeseen (a password smtplib cannot encode, say) fails this delivery only, and by its type
+        # alone: its message or arguments may hold the secret it choked on.
+        raise _fail(channel, f"unexpected {type(exc).__name__}") from None
 
 
 def _fail(channel: Channel, reason: str) -> DeliveryError:

@@ -99,8 +99,9 @@ def budget_alerts(status: pd.DataFrame, budgets: list[Budget], raised: set[str])
             if basis not in budget.on or crossed is None or pd.isna(crossed):
                 continue
             crossed = Decimal(str(crossed))
-            if basis == "forecast" and actual_share is not None and not pd.isna(actual_share) \
-                    and Decimal(str(actual_share)) >= crossed:
+            # Once actual spend has crossed, the forecast has nothing to warn of, if actual alerts are wanted.
+            if basis == "forecast" and "actual" in budget.on and actual_share is not None \
+                    and not pd.isna(actual_share) and Decimal(str(actual_share)) >= crossed:
                 continue
             prefix = f"budget:{budget.name}:{month}:{basis}:"
             before = _highest_raised(raised, prefix)

@@ -22,7 +22,7 @@ from models.alerts import AlertsFile, DeliverySettings
 from pipelines.alerts.channels import DeliveryError, send
 from pipelines.alerts.events import Alert
 from pipelines.alerts.message import Message
-from pipelines.warehouse import connect
+from pipelines.warehouse import connect, connect_waiting
 
 
 def utc_now() -> datetime:
@@ -63,8 +63,11 @@ def write_alerts(conn: duckdb.DuckDBPyConnection, alerts: list[Alert], channels_
 
 
 # A claimed delivery is not handed to another drainer (the sensor and the end of `meterline run` may overlap) for
-# this long; if the claimer dies, it is due again after it.
+# this long; if the claimer dies, it is due again after it. One delivery is claimed at a time, and a send times out
+# after at most 120 s, so a claim never runs out while its send is under way.
 CLAIM = timedelta(minutes=5)
+# Recording an outcome waits this long for a run that holds the warehouse: a lost outcome means a second send.
+RECORD_WAIT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -74,29 +77,39 @@ class Due:
     message: Message
 
 
-def claim_due(conn: duckdb.DuckDBPyConnection, now: datetime) -> list[Due]:
-    """The pending deliveries that are due, claimed in one statement so two drainers never both take one."""
+def has_due(warehouse: Path, now: datetime) -> bool:
+    """Whether any delivery is due, read without taking the write lock (the sensor asks every minute)."""
+    with connect(warehouse, read_only=True) as conn:
+        try:
+            row = conn.execute("SELECT count(*) FROM raw.alert_deliveries WHERE status = 'pending'"
+                               " AND next_attempt_at <= ?", [now]).fetchone()
+        except duckdb.CatalogException:
+            return False  # a warehouse from before alerts: nothing was ever raised
+    return bool(row and row[0])
+
+
+def claim_next(conn: duckdb.DuckDBPyConnection, now: datetime) -> Due | None:
+    """The oldest due delivery, claimed in one statement so two drainers never both take it."""
     claimed = conn.execute(
-        "UPDATE raw.alert_deliveries SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at <= ?"
+        "UPDATE raw.alert_deliveries SET next_attempt_at = ? WHERE rowid = ("
+        " SELECT d.rowid FROM raw.alert_deliveries AS d JOIN raw.alerts AS a USING (alert_id)"
+        " WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY a.created_at, a.alert_id, d.channel LIMIT 1)"
         " RETURNING alert_id, channel, attempts", [now + CLAIM, now]).fetchall()
     if not claimed:
-        return []
-    alerts = {row[0]: row for row in conn.execute(
-        "SELECT alert_id, kind, severity, title, text, details FROM raw.alerts WHERE alert_id IN"
-        " (SELECT unnest(?::VARCHAR[])) ORDER BY created_at, alert_id", [sorted({row[0] for row in claimed})]
-    ).fetchall()}
-    order = list(alerts)
-    claimed.sort(key=lambda row: (order.index(row[0]), row[1]))
-    return [Due(channel=channel, attempts=int(attempts),
-                message=Message(alert_id=alerts[alert_id][0], kind=alerts[alert_id][1],
-                                severity=alerts[alert_id][2], title=alerts[alert_id][3], text=alerts[alert_id][4],
-                                details=json.loads(alerts[alert_id][5])))
-            for alert_id, channel, attempts in claimed]
+        return None
+    alert_id, channel, attempts = claimed[0]
+    row = conn.execute("SELECT kind, severity, title, text, details FROM raw.alerts WHERE alert_id = ?",
+                       [alert_id]).fetchone()
+    assert row is not None
+    return Due(channel=channel, attempts=int(attempts),
+               message=Message(alert_id=alert_id, kind=row[0], severity=row[1], title=row[2], text=row[3],
+                               details=json.loads(row[4])))
 
 
 def backoff(settings: DeliverySettings, attempts: int) -> timedelta:
     """Wait after the `attempts`-th failure: backoff_seconds, doubling, at most max_backoff_seconds."""
-    return timedelta(seconds=min(settings.backoff_seconds * 2 ** max(0, attempts - 1), settings.max_backoff_seconds))
+    doubling = 2 ** min(max(0, attempts - 1), 40)
+    return timedelta(seconds=min(settings.backoff_seconds * doubling, settings.max_backoff_seconds))
 
 
 def record(conn: duckdb.DuckDBPyConnection, item: Due, error: str | None, now: datetime,
@@ -121,23 +134,28 @@ class DeliveryReport:
 
 def deliver_due(warehouse: Path, config: AlertsFile, now: datetime | None = None,
                 env: Mapping[str, str] | None = None) -> DeliveryReport:
-    """Send every pending delivery that is due and record each outcome as soon as it is known. A failure stays
-    pending, due again after the backoff."""
+    """Send every delivery that is due, one at a time, recording each outcome as soon as it is known. A failure
+    stays pending, due again after the backoff."""
     moment = now or utc_now()
-    with connect(warehouse) as conn:
-        pending = claim_due(conn, moment)
+    if not has_due(warehouse, moment):
+        return DeliveryReport(0, 0, ())
     channels = {channel.name: channel for channel in config.channels}
-    errors: list[str] = []
-    for item in pending:
+    sent, errors = 0, []
+    while True:
+        with connect(warehouse) as conn:
+            item = claim_next(conn, moment)
+        if item is None:
+            break
         channel = channels.get(item.channel)
         error = None
         try:
             if channel is None:
                 raise DeliveryError(f"channel {item.channel} is no longer in the alerts file")
             send(channel, item.message, env if env is not None else os.environ)
+            sent += 1
         except DeliveryError as exc:
             error = str(exc)
             errors.append(error)
-        with connect(warehouse) as conn:
-            record(conn, item, error, moment, config.delivery)
-    return DeliveryReport(sent=len(pending) - len(errors), failed=len(errors), errors=tuple(errors))
+        with connect_waiting(warehouse, RECORD_WAIT_SECONDS) as conn:
+            record(conn, item, error, utc_now() if now is None else moment, config.delivery)
+    return DeliveryReport(sent=sent, failed=len(errors), errors=tuple(errors))

@@ -139,19 +139,30 @@ def status_of(end_date: date, start_date: date, as_of: date, close_after_days: i
     return "open" if start_date == as_of else "ongoing"
 
 
-def episode_id(level: str, provider: str, model: str, start_date: date) -> str:
+def episode_id(level: str, provider: str, model: str, start_date: date, found_on: date | None = None) -> str:
+    """Stable for a series and start day; `found_on` tells apart an episode that starts where a closed one did."""
     key = f"{level}\x1f{provider}\x1f{model}\x1f{start_date.isoformat()}"
+    if found_on is not None:
+        key += f"\x1f{found_on.isoformat()}"
     return "anm_" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def match_existing(found: Episode, existing: pd.DataFrame, close_after_days: int) -> pd.Series | None:
+def match_existing(found: Episode, existing: pd.DataFrame, close_after_days: int, as_of: date,
+                   taken: set[str]) -> pd.Series | None:
     """The stored episode of the same series that `found` continues or restates (overlapping, or within
-    `close_after_days` of it), so a refit that moves a start by a day keeps the episode's id and its alert."""
+    `close_after_days` of it), so a refit that moves a start by a day keeps the episode's id and its alert.
+
+    A closed episode is matched only by a found one that is closed too (the same history, found again): new
+    anomalous days after a close are a new episode, alerted as such. Ids in `taken` are already matched this run.
+    """
     if existing.empty:
         return None
     same = existing[(existing["level"] == found.level) & (existing["provider"] == found.provider)
-                    & (existing["model"] == found.model)]
+                    & (existing["model"] == found.model) & ~existing["anomaly_id"].isin(taken)]
+    found_closed = status_of(found.end_date, found.start_date, as_of, close_after_days) == "closed"
     for _, row in same.sort_values("start_date").iterrows():
+        if row["status"] == "closed" and not found_closed:
+            continue
         if (row["start_date"] - found.end_date).days <= close_after_days and \
                 (found.start_date - row["end_date"]).days <= close_after_days:
             return row
@@ -165,6 +176,10 @@ def covering(episode: pd.Series, table: pd.DataFrame) -> str | None:
     for level, provider in ancestors.get(episode["level"], []):
         above = table[(table["level"] == level) & (table["provider"] == provider)
                       & (table["start_date"] <= episode["end_date"]) & (table["end_date"] >= episode["start_date"])]
+        if episode["status"] != "closed":
+            # A live episode is covered only by a live one that lasts as long: a parent's close must not silence
+            # a child that goes on.
+            above = above[(above["status"] != "closed") & (above["end_date"] >= episode["end_date"])]
         if not above.empty:
             return str(above.sort_values("start_date").iloc[0]["anomaly_id"])
     return None

@@ -31,13 +31,16 @@ def merge_episodes(existing: pd.DataFrame, found: list[Episode], rows: pd.DataFr
     kept: dict[str, dict] = {str(row["anomaly_id"]): dict(row) for _, row in existing.iterrows()}
     seen: set[str] = set()
     for episode in found:
-        match = match_existing(episode, existing, settings.close_after_days)
+        match = match_existing(episode, existing, settings.close_after_days, as_of, seen)
         if match is not None:
             anomaly_id, first_detected = str(match["anomaly_id"]), match["first_detected_on"]
             start = min(match["start_date"], episode.start_date) if str(match["status"]) != "closed" \
                 else episode.start_date
         else:
             anomaly_id = episode_id(episode.level, episode.provider, episode.model, episode.start_date)
+            if anomaly_id in kept:
+                anomaly_id = episode_id(episode.level, episode.provider, episode.model, episode.start_date,
+                                        generated_on)
             first_detected, start = generated_on, episode.start_date
         scope = in_scope(rows, episode.level, episode.provider, episode.model)
         causes = contributions(scope, episode.days)

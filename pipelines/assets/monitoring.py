@@ -57,7 +57,7 @@ def alert_outbox(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                  sources: SourcesResource) -> dg.MaterializeResult:
     config = sources.alerts_config()
     with warehouse.connection() as conn:
-        new = raise_alerts(conn, config, sources.run_day(), utc_now())
+        new = raise_alerts(conn, config, utc_now())
     for alert in new:
         context.log.info(f"alert raised: {alert.message.title}")
     if new and not config.channels:

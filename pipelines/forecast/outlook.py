@@ -31,6 +31,12 @@ from pipelines.forecast.series import (
 VALUES = ["mean", *BOUNDS]
 SERIES = ["level", "provider", "model"]
 ALL = "*"
+FORECAST_COLUMNS = [*SERIES, "forecast_date", "horizon_days", "method", "status", "spend_usd",
+                    *[f"{b}_usd" for b in BOUNDS], "price_factor"]
+PROJECTION_COLUMNS = ["month", "level", "provider", "actual_through", "days_actual", "days_forecast",
+                      "mtd_actual_usd", "forecast_rest_usd", "projected_usd", *[f"{b}_usd" for b in BOUNDS]]
+ACCURACY_COLUMNS = [*SERIES, "method", "status", "history_days", "windows", "horizon_days", "mase", "wape",
+                    "coverage_80", "coverage_95", "baseline_mase", "baseline_wape", "skill"]
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,12 @@ def build_outlook(daily: pd.DataFrame, rates: pd.DataFrame, as_of: date, horizon
     month_first, month_last = month_bounds(as_of)
     fit_horizon = max(horizon, (month_last - as_of).days)
     design = _design(daily, rates, as_of, fit_horizon, scopes or {})
+    if design.frame.empty:
+        # Nothing priced (every model unknown to the catalogue, say): nothing to forecast, and no failure.
+        return Outlook(forecast=pd.DataFrame(columns=FORECAST_COLUMNS), projection=pd.DataFrame(
+            columns=PROJECTION_COLUMNS), accuracy=pd.DataFrame(columns=ACCURACY_COLUMNS),
+            fitted=pd.DataFrame(columns=["sid", "usage_date", "y", *VALUES, "actual_usd", *SERIES, "history_days"]),
+            series=pd.DataFrame(columns=["sid", *SERIES, "status", "method", "history_days"]))
     fit = fit_forecast(design.frame, fit_horizon)
     days = design.frame.groupby("unique_id")["ds"].count()
 
@@ -182,8 +194,7 @@ def build_outlook(daily: pd.DataFrame, rates: pd.DataFrame, as_of: date, horizon
     priced = priced[priced["usage_date"] <= horizon_last].copy()
     priced["horizon_days"] = priced["usage_date"].map(lambda day: (day - as_of).days)
     out = priced.rename(columns={"usage_date": "forecast_date", "mean": "spend_usd", **{b: f"{b}_usd" for b in BOUNDS}})
-    out = out[out["level"] != "budget"][[*SERIES, "forecast_date", "horizon_days", "method", "status", "spend_usd",
-               *[f"{b}_usd" for b in BOUNDS], "price_factor"]]
+    out = out[out["level"] != "budget"][FORECAST_COLUMNS]
 
     fitted = _combine(fit.fitted.rename(columns={"ds": "usage_date"}), design.registry, ["usage_date"],
                       ["y", *VALUES], lambda m: m["unit_price"])
@@ -193,7 +204,7 @@ def build_outlook(daily: pd.DataFrame, rates: pd.DataFrame, as_of: date, horizon
 
     return Outlook(forecast=out.reset_index(drop=True), projection=projection,
                    accuracy=_accuracy(design, series, backtest_horizon, windows).reset_index(drop=True)
-                   if windows > 0 else pd.DataFrame(),
+                   if windows > 0 else pd.DataFrame(columns=ACCURACY_COLUMNS),
                    fitted=fitted, series=series)
 
 
@@ -215,9 +226,7 @@ def _projection(priced: pd.DataFrame, actual: pd.DataFrame, series: pd.DataFrame
                      "mtd_actual_usd": float(spent), "forecast_rest_usd": float(rest["mean"]),
                      "projected_usd": float(spent + rest["mean"]),
                      **{f"{b}_usd": float(spent + rest[b]) for b in BOUNDS}})
-    columns = ["month", "level", "provider", "actual_through", "days_actual", "days_forecast", "mtd_actual_usd",
-               "forecast_rest_usd", "projected_usd", *[f"{b}_usd" for b in BOUNDS]]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=PROJECTION_COLUMNS)
 
 
 def _accuracy(design: _Design, series: pd.DataFrame, horizon: int, windows: int) -> pd.DataFrame:
@@ -230,6 +239,4 @@ def _accuracy(design: _Design, series: pd.DataFrame, horizon: int, windows: int)
     out = series.merge(scores, left_on="sid", right_index=True, how="left")
     out["windows"] = out["windows"].fillna(0).astype(int)
     out["horizon_days"] = horizon
-    columns = [*SERIES, "method", "status", "history_days", "windows", "horizon_days", "mase", "wape", "coverage_80",
-               "coverage_95", "baseline_mase", "baseline_wape", "skill"]
-    return out[out["level"] != "budget"][columns]
+    return out[out["level"] != "budget"][ACCURACY_COLUMNS]

@@ -1,5 +1,5 @@
 -- Each budget's month: actual spend so far and projected month-end spend against its amount, one set per run day.
--- Grain: generated_on x budget.
+-- Grain: generated_on x budget x month (on the day after a month ends, that month's final row as well).
 CREATE TABLE IF NOT EXISTS marts.budget_status (
     generated_on          DATE NOT NULL,
     budget                VARCHAR NOT NULL,
@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS marts.budget_status (
     projected_share       DECIMAL(18, 4) NOT NULL,
     crossed_actual        DECIMAL(8, 4),
     crossed_forecast      DECIMAL(8, 4),
-    PRIMARY KEY (generated_on, budget)
+    PRIMARY KEY (generated_on, budget, month)
 );
 COMMENT ON TABLE marts.budget_status IS 'Monthly budgets (alerts.yaml): month-to-date and projected month-end list spend against each amount.';
 COMMENT ON COLUMN marts.budget_status.generated_on IS 'UTC day of the run.';
