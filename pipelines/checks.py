@@ -87,6 +87,27 @@ def usage_priced_unpriced_share(warehouse: WarehouseResource, sources: SourcesRe
     )
 
 
+@dg.asset_check(asset=daily_model_spend, blocking=False,
+                description="Warns when computed cost drifts from the cost the provider or gateway reported by more "
+                "than the configured percentage (marts.cost_reconciliation).")
+def cost_reconciliation_drift(warehouse: WarehouseResource, sources: SourcesResource) -> dg.AssetCheckResult:
+    """Drift means the catalogue or the contract overlay is wrong, or usage is missing from the landing folder.
+    Cents of rounding on a tiny day are not drift: a row must also differ by a cent or more."""
+    with warehouse.connection() as conn:
+        drifting = conn.execute(
+            "SELECT usage_date::VARCHAR || ' ' || provider || CASE WHEN model = '*' THEN '' ELSE '/' || model END"
+            " || ' ' || source || ': computed $' || round(contracted_cost_usd, 2)::VARCHAR || ' vs reported $'"
+            " || round(reported_usd, 2)::VARCHAR || ' (' || difference_pct::VARCHAR || '%)'"
+            " FROM marts.cost_reconciliation WHERE abs(difference_usd) >= 0.01"
+            " AND (difference_pct IS NULL OR abs(difference_pct) > ?) ORDER BY abs(difference_usd) DESC",
+            [sources.reconciliation_drift_pct]).fetchall()
+    return dg.AssetCheckResult(
+        passed=not drifting, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"drifting_rows": len(drifting), "threshold_pct": sources.reconciliation_drift_pct,
+                  "worst": "; ".join(row[0] for row in drifting[:5]) or "none"},
+    )
+
+
 ALL_CHECKS = [
     usage_events_non_negative_tokens,
     usage_events_unique_event_id,
@@ -94,4 +115,5 @@ ALL_CHECKS = [
     daily_model_spend_unique_grain,
     daily_project_spend_unique_grain,
     usage_priced_unpriced_share,
+    cost_reconciliation_drift,
 ]

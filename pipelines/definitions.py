@@ -41,7 +41,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                                        unpriced_share_warn=settings.unpriced_share_warn,
                                        azure_deployments=str(settings.azure_deployments or ""),
                                        alerts=str(settings.alerts or ""),
-                                       today=settings.today.isoformat() if settings.today else ""),
+                                       today=settings.today.isoformat() if settings.today else "",
+                                       reconciliation_drift_pct=settings.reconciliation_drift_pct),
         },
         # One process per run, steps in sequence: DuckDB allows a single writer per file.
         executor=dg.in_process_executor,

@@ -44,6 +44,7 @@ class SourcesResource(dg.ConfigurableResource):
     azure_deployments: str = ""
     alerts: str = ""
     today: str = ""
+    reconciliation_drift_pct: float = 5.0
 
     def alerts_config(self) -> AlertsFile:
         return load_alerts(Path(self.alerts) if self.alerts else None)

@@ -35,6 +35,7 @@ class Settings:
     unpriced_share_warn: float = 0.01
     azure_deployments: Path | None = None
     alerts: Path | None = None
+    reconciliation_drift_pct: float = 5.0
     # The run's UTC date; forecasts are trained through the day before. METERLINE_TODAY replays a past run.
     today: date | None = None
 
@@ -71,4 +72,5 @@ class Settings:
             or (deployments_beside if deployments_beside.is_file() else None),
             alerts=_optional(alerts, "METERLINE_ALERTS") or (alerts_beside if alerts_beside.is_file() else None),
             today=date.fromisoformat(today) if today else None,
+            reconciliation_drift_pct=float(os.environ.get("METERLINE_RECONCILIATION_DRIFT_PCT", "5")),
         )

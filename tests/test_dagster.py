@@ -42,7 +42,7 @@ def test_definitions_load_with_assets_checks_jobs_schedule_and_sensors(settings:
     assert {check.name for check in graph.asset_check_keys} == {
         "usage_events_non_negative_tokens", "usage_events_unique_event_id", "daily_model_spend_unique_grain",
         "daily_project_spend_unique_grain", "usage_priced_unpriced_share",
-        "usage_events_aggregates_beside_requests"}
+        "usage_events_aggregates_beside_requests", "cost_reconciliation_drift"}
     for job in ("ingest_job", "daily_job", "metering_job", "monitoring_job"):
         assert defs.resolve_job_def(job).name == job
     assert defs.resolve_schedule_def("daily_schedule").cron_schedule == "0 2 * * *"
@@ -68,7 +68,7 @@ def test_one_partition_materialises_in_process_with_passing_checks(settings: Set
     result = job.execute_in_process(partition_key="2026-03-10", instance=dg.DagsterInstance.ephemeral())
     assert result.success
     assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
-    assert len(result.get_asset_check_evaluations()) == 6
+    assert len(result.get_asset_check_evaluations()) == 7
     # Only the partition's day is built, though the staged file holds two days.
     # haiku-4.5: 2 x (1000 x $1 + 100 x $5) per 1M = $0.003
     assert read(settings, "SELECT usage_date, requests, list_cost_usd FROM marts.daily_model_spend") == [
