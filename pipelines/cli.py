@@ -147,12 +147,14 @@ def demo(directory: str, days: int, end: str | None) -> None:
     _execute(settings, None, None)
     _print_summary(settings)
     home = warehouse.parent / "dagster_home"
+    analytics = warehouse.parent / "analytics.duckdb"
     console.print(
         "\n[bold]Next:[/]\n"
-        f"  query it:   duckdb -readonly {warehouse} "
+        f"  query it:   duckdb -readonly {analytics} "
         "\"FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10\"\n"
         f"              or, without the duckdb CLI: {sys.executable} -c \"import duckdb; print(duckdb.connect("
-        f"'{warehouse}', read_only=True).sql('FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10'))\"\n"
+        f"'{analytics}', read_only=True).sql('FROM marts.daily_model_spend ORDER BY usage_date DESC LIMIT 10'))\"\n"
+        "              (analytics.duckdb is the published copy for BI tools; the pipeline writes meterline.duckdb)\n"
         f"  contracts:  {contracts} holds an example discount and commitment (contracted_cost_usd,"
         " marts.contract_commitments)\n"
         f"  alerts:     {alerts} holds an example budget; add channels to be alerted (README: Forecasts, anomalies,"

@@ -2,6 +2,7 @@
 
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
@@ -9,6 +10,7 @@ from pipelines.alerts.outbox import utc_now
 from pipelines.assets.daily import daily_model_spend, daily_project_spend
 from pipelines.assets.pricing import price_rates
 from pipelines.monitoring import raise_alerts, run_monitoring
+from pipelines.publish import publish
 from pipelines.resources import SourcesResource, WarehouseResource
 
 _TABLES = {
@@ -63,3 +65,14 @@ def alert_outbox(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     if new and not config.channels:
         context.log.warning("alerts were raised but no channel is configured in the alerts file")
     return dg.MaterializeResult(metadata={"new_alerts": len(new), "channels": len(config.channels)})
+
+
+@dg.asset(key=["published", "analytics"], group_name="monitoring", kinds={"duckdb"},
+          deps=[daily_model_spend, daily_project_spend, spend_outlook, alert_outbox],
+          description="Every mart copied to analytics.duckdb beside the warehouse, built aside and renamed into "
+          "place: what BI tools and notebooks open, read-only, while the pipeline keeps running.")
+def analytics_publish(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    published = publish(Path(warehouse.path))
+    context.log.info(f"published {len(published.tables)} marts to {published.path}")
+    return dg.MaterializeResult(metadata={"path": str(published.path), "tables": len(published.tables),
+                                          **{f"rows/{name}": rows for name, rows in published.tables.items()}})

@@ -1,0 +1,76 @@
+"""Publish the marts to `analytics.duckdb` for BI tools and notebooks: built aside, then renamed into place.
+
+DuckDB allows one writer per file and no reader beside it, so a dashboard reading the working warehouse would block
+the pipeline, and the pipeline the dashboard. Readers open the published copy instead. It is written to a new file
+and renamed over the old one: a reader that has the old file open keeps reading it whole (the rename does not touch
+an open file), and the next connection sees the new one whole. Views over core tables are published as tables, so
+the copy needs nothing but itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.warehouse import connect
+
+SCHEMA = "marts"
+ANALYTICS_FILE = "analytics.duckdb"
+
+
+def analytics_path(warehouse: Path) -> Path:
+    """METERLINE_ANALYTICS, else analytics.duckdb beside the warehouse."""
+    configured = os.environ.get("METERLINE_ANALYTICS")
+    return Path(configured).expanduser().resolve() if configured else warehouse.parent / ANALYTICS_FILE
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    tables: dict[str, int]
+
+
+def _copy(out: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    objects = out.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = ?"
+        " UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE database_name = 'src' AND schema_name = ?"
+        " ORDER BY 1", [SCHEMA, SCHEMA]).fetchall()
+    out.execute(f"CREATE SCHEMA {SCHEMA}")
+    counts = {}
+    for name, comment in objects:
+        out.execute(f'CREATE TABLE {SCHEMA}."{name}" AS SELECT * FROM src.{SCHEMA}."{name}"')
+        if comment:
+            out.execute(f'COMMENT ON TABLE {SCHEMA}."{name}" IS {_literal(comment)}')
+        row = out.execute(f'SELECT count(*) FROM {SCHEMA}."{name}"').fetchone()
+        counts[name] = int(row[0]) if row else 0
+    for table, column, comment in out.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = 'src'"
+            " AND schema_name = ? AND comment IS NOT NULL AND comment <> ''", [SCHEMA]).fetchall():
+        out.execute(f'COMMENT ON COLUMN {SCHEMA}."{table}"."{column}" IS {_literal(comment)}')
+    return counts
+
+
+def publish(warehouse: Path, target: Path | None = None) -> Published:
+    """Copy every table and view of the marts schema into a new file, then rename it over `target`."""
+    final = target or analytics_path(warehouse)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    aside = final.with_name(f".{final.name}.{os.getpid()}.building")
+    aside.unlink(missing_ok=True)
+    try:
+        with connect(aside) as out:
+            out.execute(f"ATTACH {_literal(str(warehouse))} AS src (READ_ONLY)")
+            counts = _copy(out)
+            out.execute("DETACH src")
+            out.execute("CHECKPOINT")
+        os.replace(aside, final)
+    finally:
+        aside.unlink(missing_ok=True)
+        aside.with_name(aside.name + ".wal").unlink(missing_ok=True)
+    return Published(path=final, tables=counts)

@@ -1,0 +1,112 @@
+"""analytics.duckdb: every mart published after each run, never half-written, never blocking the pipeline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines.runner import run_pipeline
+from pipelines.settings import Settings
+from tests.conftest import envelope, read, write_jsonl
+
+READER = """
+import json, os, sys, time
+import duckdb
+path, stop, out = sys.argv[1:4]
+seen, errors, reads = set(), [], 0
+while not os.path.exists(stop):
+    try:
+        with duckdb.connect(path, read_only=True) as conn:
+            count, total = conn.execute("SELECT count(*), coalesce(sum(list_cost_usd), 0)::VARCHAR"
+                                        " FROM marts.daily_model_spend").fetchone()
+        seen.add(f"{count}/{total}")
+        reads += 1
+    except Exception as exc:
+        errors.append(repr(exc))
+    time.sleep(0.005)
+json.dump({"seen": sorted(seen), "errors": errors, "reads": reads}, open(out, "w"))
+"""
+# A notebook left open: one connection held through every later run and publish.
+HOLDER = """
+import json, os, sys, time
+import duckdb
+path, stop, out = sys.argv[1:4]
+conn = duckdb.connect(path, read_only=True)
+rows = conn.execute("SELECT count(*) FROM marts.daily_model_spend").fetchone()[0]
+open(out + ".ready", "w").close()
+while not os.path.exists(stop):
+    time.sleep(0.05)
+json.dump({"rows_then": rows, "rows_now": conn.execute("SELECT count(*) FROM marts.daily_model_spend").fetchone()[0]},
+          open(out, "w"))
+"""
+
+
+def _day(settings: Settings, day: int) -> None:
+    write_jsonl(settings.landing / f"2026-03-{day:02d}.jsonl", [
+        envelope(f"2026-03-{day:02d}T0{hour}:00:00Z", {
+            "id": f"msg_{day}_{hour}", "type": "message", "model": "claude-haiku-4-5-20251001",
+            "usage": {"input_tokens": 1000 * day, "output_tokens": 100}}, provider="anthropic")
+        for hour in range(3)])
+
+
+def _state(settings: Settings) -> str:
+    (count, total), = read(settings, "SELECT count(*), coalesce(sum(list_cost_usd), 0)::VARCHAR"
+                                     " FROM marts.daily_model_spend")
+    return f"{count}/{total}"
+
+
+def test_the_published_copy_has_every_mart_with_its_comments(settings: Settings) -> None:
+    _day(settings, 10)
+    run_pipeline(settings)
+    published = settings.warehouse.parent / "analytics.duckdb"
+    with duckdb.connect(str(published), read_only=True) as conn:
+        tables = {row[0] for row in conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'")
+                  .fetchall()}
+        (comment,), = conn.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'daily_model_spend'"
+                                   " AND column_name = 'list_cost_usd'").fetchall()
+        rows = conn.execute("SELECT usage_date::VARCHAR, requests, list_cost_usd::VARCHAR"
+                            " FROM marts.daily_model_spend").fetchall()
+    assert tables == {"daily_model_spend", "daily_project_spend", "spend_forecast", "month_end_projection",
+                      "forecast_accuracy", "spend_anomalies", "budget_status", "contract_commitments",
+                      "cost_reconciliation"}
+    assert comment.startswith("Total list cost, USD")
+    # 3 x (10,000 x $1/M + 100 x $5/M) = $0.0315
+    assert rows == [("2026-03-10", 3, "0.031500000000")]
+    assert not list(published.parent.glob(".analytics.duckdb.*"))  # nothing left aside
+
+
+def test_a_reader_querying_all_along_never_blocks_a_run_nor_sees_half_a_publish(
+        settings: Settings, tmp_path: Path) -> None:
+    _day(settings, 10)
+    run_pipeline(settings)
+    states = {_state(settings)}
+    published = settings.warehouse.parent / "analytics.duckdb"
+    stop, out, held = tmp_path / "stop", tmp_path / "reader.json", tmp_path / "holder.json"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(published), str(stop), str(held)])
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published), str(stop), str(out)])
+    try:
+        deadline = time.monotonic() + 60
+        while not Path(str(held) + ".ready").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for day in (11, 12):
+            _day(settings, day)
+            run_pipeline(settings)  # fails if an open reader blocked it
+            states.add(_state(settings))
+        time.sleep(1.0)
+    finally:
+        stop.touch()
+        reader.wait(timeout=60)
+        holder.wait(timeout=60)
+    report = json.loads(out.read_text())
+    assert report["errors"] == []
+    assert report["reads"] > 20
+    assert set(report["seen"]) <= states  # only whole published states
+    assert _state(settings) in report["seen"]  # and the last one, once published
+    assert len(states) == 3
+    # The connection held open all along still reads the copy it opened, whole.
+    assert json.loads(held.read_text()) == {"rows_then": 1, "rows_now": 1}
