@@ -10,6 +10,7 @@ the copy needs nothing but itself.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from pipelines.warehouse import connect
 
 SCHEMA = "marts"
 ANALYTICS_FILE = "analytics.duckdb"
+PARQUET_DIR = "parquet"
+# The marts with a day grain, exported as hive partitions: <folder>/<table>/usage_date=YYYY-MM-DD/data.parquet.
+PARTITIONED = ("daily_model_spend", "daily_project_spend")
 
 
 def analytics_path(warehouse: Path) -> Path:
@@ -74,3 +78,30 @@ def publish(warehouse: Path, target: Path | None = None) -> Published:
         aside.unlink(missing_ok=True)
         aside.with_name(aside.name + ".wal").unlink(missing_ok=True)
     return Published(path=final, tables=counts)
+
+
+def export_parquet(analytics: Path, folder: Path) -> dict[str, int]:
+    """Write the day-grain marts of the published copy as hive-partitioned Parquet, one file per day.
+
+    Each day's file is written aside and renamed over the old one, so a reader sees a day whole; days no longer in
+    the mart are removed. Returns the number of day partitions per table.
+    """
+    written = {}
+    folder.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(analytics), read_only=True) as conn:
+        for table in PARTITIONED:
+            target = folder / table
+            aside = folder / f".{table}.building"
+            shutil.rmtree(aside, ignore_errors=True)
+            conn.execute(f"COPY (SELECT * FROM {SCHEMA}.{table} ORDER BY ALL) TO {_literal(str(aside))}"
+                         " (FORMAT parquet, PARTITION_BY (usage_date))")
+            days = sorted(path.name for path in aside.glob("usage_date=*"))
+            for day in days:
+                (target / day).mkdir(parents=True, exist_ok=True)
+                [part] = list((aside / day).glob("*.parquet"))
+                os.replace(part, target / day / "data.parquet")
+            for stale in set(path.name for path in target.glob("usage_date=*")) - set(days):
+                shutil.rmtree(target / stale)
+            shutil.rmtree(aside, ignore_errors=True)
+            written[table] = len(days)
+    return written

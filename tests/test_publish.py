@@ -110,3 +110,29 @@ def test_a_reader_querying_all_along_never_blocks_a_run_nor_sees_half_a_publish(
     assert len(states) == 3
     # The connection held open all along still reads the copy it opened, whole.
     assert json.loads(held.read_text()) == {"rows_then": 1, "rows_now": 1}
+
+
+def test_day_marts_are_exported_as_hive_partitions_one_file_a_day(settings: Settings) -> None:
+    import pyarrow.dataset as ds
+
+    for day in (10, 11):
+        _day(settings, day)
+    run_pipeline(settings)
+    folder = settings.warehouse.parent / "parquet"
+    files = sorted(str(path.relative_to(folder)) for path in folder.rglob("*.parquet"))
+    assert files == [f"{table}/usage_date=2026-03-{day}/data.parquet"
+                     for table in ("daily_model_spend", "daily_project_spend") for day in (10, 11)]
+    # DuckDB and pyarrow read the same rows as the mart: 3 x (11,000 x $1/M + 100 x $5/M) = $0.0345 on the 11th.
+    rows = duckdb.sql(f"SELECT usage_date::VARCHAR, requests, list_cost_usd::VARCHAR FROM read_parquet("
+                      f"'{folder}/daily_model_spend/*/*.parquet', hive_partitioning = true) ORDER BY 1").fetchall()
+    assert rows == [("2026-03-10", 3, "0.031500000000"), ("2026-03-11", 3, "0.034500000000")]
+    table = ds.dataset(folder / "daily_project_spend", partitioning="hive").to_table()
+    assert table.num_rows == 2 and sorted(table.column("usage_date").to_pylist()) == ["2026-03-10", "2026-03-11"]
+    # A day no longer in the marts leaves the export on the next run; nothing is left aside.
+    stale = folder / "daily_model_spend" / "usage_date=2026-03-01"
+    stale.mkdir()
+    (stale / "data.parquet").write_bytes((folder / "daily_model_spend/usage_date=2026-03-10/data.parquet").read_bytes())
+    run_pipeline(settings)
+    assert not stale.exists()
+    assert sorted(str(path.relative_to(folder)) for path in folder.rglob("*.parquet")) == files
+    assert not [path for path in folder.iterdir() if path.name.startswith(".")]

@@ -10,7 +10,7 @@ from pipelines.alerts.outbox import utc_now
 from pipelines.assets.daily import daily_model_spend, daily_project_spend
 from pipelines.assets.pricing import price_rates
 from pipelines.monitoring import raise_alerts, run_monitoring
-from pipelines.publish import publish
+from pipelines.publish import PARQUET_DIR, export_parquet, publish
 from pipelines.resources import SourcesResource, WarehouseResource
 
 _TABLES = {
@@ -70,9 +70,14 @@ def alert_outbox(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 @dg.asset(key=["published", "analytics"], group_name="monitoring", kinds={"duckdb"},
           deps=[daily_model_spend, daily_project_spend, spend_outlook, alert_outbox],
           description="Every mart copied to analytics.duckdb beside the warehouse, built aside and renamed into "
-          "place: what BI tools and notebooks open, read-only, while the pipeline keeps running.")
+          "place: what BI tools and notebooks open, read-only, while the pipeline keeps running; the day-grain "
+          "marts also as hive-partitioned Parquet under parquet/.")
 def analytics_publish(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     published = publish(Path(warehouse.path))
-    context.log.info(f"published {len(published.tables)} marts to {published.path}")
+    parquet = published.path.parent / PARQUET_DIR
+    days = export_parquet(published.path, parquet)
+    context.log.info(f"published {len(published.tables)} marts to {published.path}, day partitions to {parquet}")
     return dg.MaterializeResult(metadata={"path": str(published.path), "tables": len(published.tables),
-                                          **{f"rows/{name}": rows for name, rows in published.tables.items()}})
+                                          "parquet": str(parquet),
+                                          **{f"rows/{name}": rows for name, rows in published.tables.items()},
+                                          **{f"days/{name}": count for name, count in days.items()}})
