@@ -16,6 +16,7 @@ from models.alerts import AlertsFile, Budget
 from pipelines.alerts.budgets import budget_rows
 from pipelines.alerts.events import Alert, anomaly_alerts, budget_alerts
 from pipelines.alerts.outbox import raised, write_alerts
+from pipelines.anomalies.causes import BASELINE_DAYS
 from pipelines.anomalies.detect import episodes, score_days
 from pipelines.anomalies.ledger import COLUMNS as ANOMALY_COLUMNS
 from pipelines.anomalies.ledger import merge_episodes
@@ -140,7 +141,7 @@ def run_monitoring(conn: duckdb.DuckDBPyConnection, config: AlertsFile, run_day:
 
 
 def _cause_rows(conn: duckdb.DuckDBPyConnection, found: list, as_of: date) -> pd.DataFrame:
-    first = min((episode.start_date for episode in found), default=as_of) - timedelta(days=28)
+    first = min((episode.start_date for episode in found), default=as_of) - timedelta(days=BASELINE_DAYS)
     _set(conn, {"date_from": first, "date_to": as_of})
     frame = conn.execute(sql_text("marts/spend_anomalies.causes")).df()
     frame["usage_date"] = pd.to_datetime(frame["usage_date"]).dt.date

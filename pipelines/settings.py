@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -38,9 +38,6 @@ class Settings:
     reconciliation_drift_pct: float = 5.0
     # The run's UTC date; forecasts are trained through the day before. METERLINE_TODAY replays a past run.
     today: date | None = None
-
-    def run_day(self) -> date:
-        return self.today or datetime.now(UTC).date()
 
     @classmethod
     def resolve(

@@ -88,12 +88,9 @@ def _root_causes(exc: BaseException) -> list[BaseException]:
 
 def _connect_reason(exc: BaseException) -> str:
     for cause in _root_causes(exc):
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, socket.gaierror):
-            return "cannot resolve the host"
-        if isinstance(cause, ssl.SSLError):
-            return "TLS handshake failed"
+        reason = _known_reason(cause)
+        if reason:
+            return reason
     return "could not connect"
 
 
@@ -191,14 +188,19 @@ def _email(channel: EmailChannel, env: Mapping[str, str], message: Message) -> N
         raise _fail(channel, f"cannot reach {channel.host}:{channel.port}: {_os_reason(exc)}") from None
 
 
-def _os_reason(exc: OSError) -> str:
+def _known_reason(exc: BaseException) -> str | None:
+    """The short reason for the socket failures a user can act on."""
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, socket.gaierror):
         return "cannot resolve the host"
     if isinstance(exc, ssl.SSLError):
         return "TLS handshake failed"
-    return exc.strerror or type(exc).__name__
+    return None
+
+
+def _os_reason(exc: OSError) -> str:
+    return _known_reason(exc) or exc.strerror or type(exc).__name__
 
 
 def _smtp_reason(exc: smtplib.SMTPException, password: str | None) -> str:

@@ -26,7 +26,6 @@ FULL_DAYS = 2 * SEASON
 BOUNDS = ("lo_80", "hi_80", "lo_95", "hi_95")
 MSTL_NAME = "MSTL(7)+AutoETS"
 AVERAGE_NAME = "HistoricAverage"
-BASELINE_NAME = "SeasonalNaive(7)"
 OUTLIER_SCORE = 5.0
 OUTLIER_BASE_SHARE = 0.1
 # Relative residuals of a perfectly regular series have a MAD of 0; 1% keeps rounding noise from being an outlier.
