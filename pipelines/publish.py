@@ -21,8 +21,13 @@ from pipelines.warehouse import connect
 SCHEMA = "marts"
 ANALYTICS_FILE = "analytics.duckdb"
 PARQUET_DIR = "parquet"
-# The marts with a day grain, exported as hive partitions: <folder>/<table>/usage_date=YYYY-MM-DD/data.parquet.
-PARTITIONED = ("daily_model_spend", "daily_project_spend")
+# The marts exported as hive partitions, <folder>/<table>/<key>=<value>/data.parquet, with the SQL of each key: the
+# day-grain marts by day, the FOCUS rows by billing month (the key is derived, so the files hold FOCUS columns only).
+PARTITIONED = {
+    "daily_model_spend": ("usage_date", "usage_date"),
+    "daily_project_spend": ("usage_date", "usage_date"),
+    "focus_v1_2": ("billing_period", "strftime(BillingPeriodStart AT TIME ZONE 'UTC', '%Y-%m')"),
+}
 
 
 def analytics_path(warehouse: Path) -> Path:
@@ -81,27 +86,29 @@ def publish(warehouse: Path, target: Path | None = None) -> Published:
 
 
 def export_parquet(analytics: Path, folder: Path) -> dict[str, int]:
-    """Write the day-grain marts of the published copy as hive-partitioned Parquet, one file per day.
+    """Write the partitioned marts of the published copy as hive-partitioned Parquet, one file per partition.
 
-    Each day's file is written aside and renamed over the old one, so a reader sees a day whole; days no longer in
-    the mart are removed. Returns the number of day partitions per table.
+    Each partition's file is written aside and renamed over the old one, so a reader sees a day (or a billing
+    month) whole; partitions no longer in the mart are removed. Returns the number of partitions per table.
     """
     written = {}
     folder.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(analytics), read_only=True) as conn:
-        for table in PARTITIONED:
+        for table, (key, expression) in PARTITIONED.items():
             target = folder / table
             aside = folder / f".{table}.building"
             shutil.rmtree(aside, ignore_errors=True)
-            conn.execute(f"COPY (SELECT * FROM {SCHEMA}.{table} ORDER BY ALL) TO {_literal(str(aside))}"
-                         " (FORMAT parquet, PARTITION_BY (usage_date))")
-            days = sorted(path.name for path in aside.glob("usage_date=*"))
-            for day in days:
-                (target / day).mkdir(parents=True, exist_ok=True)
-                [part] = list((aside / day).glob("*.parquet"))
-                os.replace(part, target / day / "data.parquet")
-            for stale in set(path.name for path in target.glob("usage_date=*")) - set(days):
+            select = f"SELECT * FROM {SCHEMA}.{table}" if key == expression else \
+                f"SELECT *, {expression} AS {key} FROM {SCHEMA}.{table}"
+            conn.execute(f"COPY ({select} ORDER BY ALL) TO {_literal(str(aside))}"
+                         f" (FORMAT parquet, PARTITION_BY ({key}))")
+            parts = sorted(path.name for path in aside.glob(f"{key}=*"))
+            for part in parts:
+                (target / part).mkdir(parents=True, exist_ok=True)
+                [file] = list((aside / part).glob("*.parquet"))
+                os.replace(file, target / part / "data.parquet")
+            for stale in set(path.name for path in target.glob(f"{key}=*")) - set(parts):
                 shutil.rmtree(target / stale)
             shutil.rmtree(aside, ignore_errors=True)
-            written[table] = len(days)
+            written[table] = len(parts)
     return written

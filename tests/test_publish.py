@@ -73,7 +73,7 @@ def test_the_published_copy_has_every_mart_with_its_comments(settings: Settings)
                             " FROM marts.daily_model_spend").fetchall()
     assert tables == {"daily_model_spend", "daily_project_spend", "spend_forecast", "month_end_projection",
                       "forecast_accuracy", "spend_anomalies", "budget_status", "contract_commitments",
-                      "cost_reconciliation"}
+                      "cost_reconciliation", "focus_v1_2"}
     assert comment.startswith("Total list cost, USD")
     # 3 x (10,000 x $1/M + 100 x $5/M) = $0.0315
     assert rows == [("2026-03-10", 3, "0.031500000000")]
@@ -121,7 +121,8 @@ def test_day_marts_are_exported_as_hive_partitions_one_file_a_day(settings: Sett
     folder = settings.warehouse.parent / "parquet"
     files = sorted(str(path.relative_to(folder)) for path in folder.rglob("*.parquet"))
     assert files == [f"{table}/usage_date=2026-03-{day}/data.parquet"
-                     for table in ("daily_model_spend", "daily_project_spend") for day in (10, 11)]
+                     for table in ("daily_model_spend", "daily_project_spend") for day in (10, 11)] + [
+        "focus_v1_2/billing_period=2026-03/data.parquet"]
     # DuckDB and pyarrow read the same rows as the mart: 3 x (11,000 x $1/M + 100 x $5/M) = $0.0345 on the 11th.
     rows = duckdb.sql(f"SELECT usage_date::VARCHAR, requests, list_cost_usd::VARCHAR FROM read_parquet("
                       f"'{folder}/daily_model_spend/*/*.parquet', hive_partitioning = true) ORDER BY 1").fetchall()

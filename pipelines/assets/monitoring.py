@@ -71,13 +71,14 @@ def alert_outbox(context: dg.AssetExecutionContext, warehouse: WarehouseResource
           deps=[daily_model_spend, daily_project_spend, spend_outlook, alert_outbox],
           description="Every mart copied to analytics.duckdb beside the warehouse, built aside and renamed into "
           "place: what BI tools and notebooks open, read-only, while the pipeline keeps running; the day-grain "
-          "marts also as hive-partitioned Parquet under parquet/.")
+          "marts (by day) and the FOCUS 1.2 rows (by billing month) also as hive-partitioned Parquet under "
+          "parquet/.")
 def analytics_publish(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     published = publish(Path(warehouse.path))
     parquet = published.path.parent / PARQUET_DIR
-    days = export_parquet(published.path, parquet)
-    context.log.info(f"published {len(published.tables)} marts to {published.path}, day partitions to {parquet}")
+    partitions = export_parquet(published.path, parquet)
+    context.log.info(f"published {len(published.tables)} marts to {published.path}, partitions to {parquet}")
     return dg.MaterializeResult(metadata={"path": str(published.path), "tables": len(published.tables),
                                           "parquet": str(parquet),
                                           **{f"rows/{name}": rows for name, rows in published.tables.items()},
-                                          **{f"days/{name}": count for name, count in days.items()}})
+                                          **{f"partitions/{name}": count for name, count in partitions.items()}})
