@@ -10,7 +10,7 @@ import dagster as dg
 
 from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
 from pipelines.assets.ingest import usage_files
-from pipelines.assets.monitoring import alert_outbox, analytics_publish, spend_outlook
+from pipelines.assets.monitoring import alert_outbox, analytics_publish, savings_opportunities, spend_outlook
 from pipelines.assets.pricing import contract_terms, price_rates
 from pipelines.assets.pull import provider_pulls
 from pipelines.ingest.loader import discover
@@ -50,7 +50,7 @@ metering_job = dg.define_asset_job(
 
 monitoring_job = dg.define_asset_job(
     "monitoring_job",
-    selection=dg.AssetSelection.assets(spend_outlook, alert_outbox, analytics_publish),
+    selection=dg.AssetSelection.assets(spend_outlook, alert_outbox, savings_opportunities, analytics_publish),
     description="Forecast spend, score anomalies, evaluate budgets and raise alerts over all of the history, then "
     "publish the marts to analytics.duckdb.",
 )

@@ -15,6 +15,8 @@ from rich.markup import escape
 
 from pipelines.cli_alerts import alerts
 from pipelines.cli_pricing import pricing
+from pipelines.cli_report import report
+from pipelines.cli_whatif import whatif
 from pipelines.pricing.catalogue import CatalogueError
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseLocked
@@ -249,3 +251,5 @@ def reprice_command(date_from: str, date_to: str, warehouse: str | None, pricing
 
 main.add_command(pricing)
 main.add_command(alerts)
+main.add_command(report)
+main.add_command(whatif)

@@ -11,11 +11,13 @@ import dagster as dg
 import duckdb
 
 from models.alerts import AlertsFile
+from models.savings import SavingsFile
 from pipelines.alerts.config import load_alerts
 from pipelines.pricing.catalogue import Catalogue, load_catalogue
 from pipelines.pricing.contracts import Contracts, load_contracts
 from pipelines.pricing.deployments import load_deployments
 from pipelines.warehouse import connect_waiting, ensure_schema
+from pipelines.whatif.config import load_savings
 
 # A step waits this long for the file: the alert sensor holds it for milliseconds at a time.
 LOCK_WAIT_SECONDS = 30.0
@@ -43,11 +45,15 @@ class SourcesResource(dg.ConfigurableResource):
     unpriced_share_warn: float = 0.01
     azure_deployments: str = ""
     alerts: str = ""
+    savings: str = ""
     today: str = ""
     reconciliation_drift_pct: float = 5.0
 
     def alerts_config(self) -> AlertsFile:
         return load_alerts(Path(self.alerts) if self.alerts else None)
+
+    def savings_config(self) -> SavingsFile:
+        return load_savings(Path(self.savings) if self.savings else None)
 
     def run_day(self) -> date:
         """The run's UTC date (METERLINE_TODAY when set, for replaying a past day)."""

@@ -18,6 +18,7 @@ from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.deployments import load_deployments
 from pipelines.settings import Settings, bundled_dagster_yaml
 from pipelines.warehouse import connect, ensure_schema
+from pipelines.whatif.config import load_savings
 
 # The console shows the assets' own progress and warnings; Dagster's DEBUG event stream stays in the run history.
 CONSOLE_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -65,6 +66,7 @@ def preflight(settings: Settings) -> None:
     load_catalogue(settings.pricing)
     load_deployments(settings.azure_deployments)
     load_alerts(settings.alerts)
+    load_savings(settings.savings)
     if settings.warehouse.exists() and settings.warehouse.is_dir():
         raise RunError(f"warehouse {settings.warehouse} is a directory; give a .duckdb file path")
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)

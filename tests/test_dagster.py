@@ -19,7 +19,8 @@ ASSET_KEYS = {("raw", "provider_pulls"), ("raw", "usage_files"), ("core", "price
               ("core", "usage_events"), ("core", "usage_priced"),
               ("marts", "daily_model_spend"), ("marts", "daily_project_spend"), ("marts", "spend_forecast"),
               ("marts", "month_end_projection"), ("marts", "forecast_accuracy"), ("marts", "spend_anomalies"),
-              ("marts", "budget_status"), ("raw", "alerts"), ("published", "analytics")}
+              ("marts", "budget_status"), ("raw", "alerts"), ("marts", "savings_opportunities"),
+              ("published", "analytics")}
 
 
 def _message(rid: str, uncached: int = 1000, output: int = 100) -> dict[str, object]:

@@ -10,8 +10,11 @@ from pipelines.alerts.outbox import utc_now
 from pipelines.assets.daily import daily_model_spend, daily_project_spend
 from pipelines.assets.pricing import price_rates
 from pipelines.monitoring import raise_alerts, run_monitoring
+from pipelines.pricing.rates import build_rate_card
 from pipelines.publish import PARQUET_DIR, export_parquet, publish
 from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.whatif.levers import Pricer
+from pipelines.whatif.opportunities import find_basis, find_opportunities, load_volumes, write_opportunities
 
 _TABLES = {
     "spend_forecast": "Forecast daily list spend with 80% and 95% intervals, per model, provider and in total.",
@@ -67,8 +70,31 @@ def alert_outbox(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     return dg.MaterializeResult(metadata={"new_alerts": len(new), "channels": len(config.channels)})
 
 
+@dg.asset(key=["marts", "savings_opportunities"], group_name="monitoring",
+          deps=[daily_model_spend, daily_project_spend, price_rates], pool="duckdb_writer", kinds={"duckdb", "python"},
+          description="What-if savings per project and model over the last basis days: more cache hits, batch, the "
+          "model swaps and self-hosted deployments of the savings file.")
+def savings_opportunities(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                          sources: SourcesResource) -> dg.MaterializeResult:
+    config = sources.savings_config()
+    catalogue = sources.catalogue()
+    pricer = Pricer(build_rate_card(catalogue), catalogue.exchange_rates)
+    with warehouse.connection() as conn:
+        basis = find_basis(conn, config.basis_days)
+        if basis is None:
+            conn.execute("DELETE FROM marts.savings_opportunities")
+            context.log.warning("no priced spend yet: no savings to compute")
+            return dg.MaterializeResult(metadata={"dagster/row_count": 0})
+        found = find_opportunities(load_volumes(conn, basis), pricer, config, basis)
+        rows = write_opportunities(conn, found, basis, sources.run_day())
+    best = max((o.monthly_saving_usd for o in found), default=0)
+    context.log.info(f"{rows} savings opportunities over {basis.first} .. {basis.last}; the largest saves "
+                     f"${best:,.2f}/month")
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "basis": f"{basis.first} .. {basis.last}"})
+
+
 @dg.asset(key=["published", "analytics"], group_name="monitoring", kinds={"duckdb"},
-          deps=[daily_model_spend, daily_project_spend, spend_outlook, alert_outbox],
+          deps=[daily_model_spend, daily_project_spend, spend_outlook, alert_outbox, savings_opportunities],
           description="Every mart copied to analytics.duckdb beside the warehouse, built aside and renamed into "
           "place: what BI tools and notebooks open, read-only, while the pipeline keeps running; the day-grain "
           "marts (by day) and the FOCUS 1.2 rows (by billing month) also as hive-partitioned Parquet under "
