@@ -156,6 +156,7 @@ SELECT
     CAST(g.contracted_unit_price * g.pricing_quantity AS DECIMAL(38, 24)) AS ContractedCost,
     g.contracted_unit_price AS ContractedUnitPrice,
     CAST(g.contracted_unit_price * g.pricing_quantity AS DECIMAL(38, 24)) AS EffectiveCost,
+    NULL::VARCHAR AS InvoiceId,
     coalesce(issuer.display_name, g.billing_party) AS InvoiceIssuerName,
     CAST(g.list_unit_price * g.pricing_quantity AS DECIMAL(38, 24)) AS ListCost,
     g.list_unit_price AS ListUnitPrice,
@@ -221,6 +222,7 @@ COMMENT ON COLUMN marts.focus_v1_2.ConsumedUnit IS 'FOCUS: Tokens, Token-Hours (
 COMMENT ON COLUMN marts.focus_v1_2.ContractedCost IS 'FOCUS: ContractedUnitPrice x PricingQuantity, USD.';
 COMMENT ON COLUMN marts.focus_v1_2.ContractedUnitPrice IS 'FOCUS: USD per unit under the contract overlay (a contract rate, or list x discount); the list price where no contract applies.';
 COMMENT ON COLUMN marts.focus_v1_2.EffectiveCost IS 'FOCUS: the contracted cost, USD (commitments are not amortised into rows; see marts.contract_commitments).';
+COMMENT ON COLUMN marts.focus_v1_2.InvoiceId IS 'FOCUS: NULL (usage logs do not say which invoice a charge lands on).';
 COMMENT ON COLUMN marts.focus_v1_2.InvoiceIssuerName IS 'FOCUS: who invoices: AWS for Bedrock, Microsoft for Azure, Google for Vertex AI, the gateway (OpenRouter), else the vendor.';
 COMMENT ON COLUMN marts.focus_v1_2.ListCost IS 'FOCUS: ListUnitPrice x PricingQuantity, USD, at the catalogue price in force at each request.';
 COMMENT ON COLUMN marts.focus_v1_2.ListUnitPrice IS 'FOCUS: published USD price per unit of this SKU price (per token, token-hour or call).';
