@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
@@ -130,6 +132,9 @@ def test_day_marts_are_exported_as_hive_partitions_one_file_a_day(settings: Sett
     assert rows == [("2026-03-10", 3, "0.031500000000"), ("2026-03-11", 3, "0.034500000000")]
     table = ds.dataset(folder / "daily_project_spend", partitioning="hive").to_table()
     assert table.num_rows == 2 and sorted(table.column("usage_date").to_pylist()) == ["2026-03-10", "2026-03-11"]
+    frame = pl.scan_parquet(folder / "daily_model_spend", hive_partitioning=True).sort("usage_date").collect()
+    assert frame["usage_date"].to_list() == [date(2026, 3, 10), date(2026, 3, 11)]
+    assert [str(value) for value in frame["list_cost_usd"]] == ["0.031500000000", "0.034500000000"]
     # A day no longer in the marts leaves the export on the next run; nothing is left aside.
     stale = folder / "daily_model_spend" / "usage_date=2026-03-01"
     stale.mkdir()
