@@ -99,6 +99,19 @@ budgets:
 """
 
 
+# The demo's savings file: a model swap, a class of cheaper models and a self-hosted deployment to price against.
+DEMO_SAVINGS = """\
+classes:
+  workhorse: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5, google/gemini-2.5-flash]
+swaps:
+  - {from: gpt-4.1, to: gpt-4.1-mini}
+  - {from: "claude-opus-*", to_class: workhorse}
+self_host:
+  - {name: llama-70b-2xh100, gpu_type: H100, gpus: 2, usd_per_gpu_hour: 2.5, tokens_per_second: 3000,
+     replaces: ["gpt-4.1*", "claude-*"]}
+"""
+
+
 @click.group()
 def main() -> None:
     """meterline: LLM usage logs in, priced daily spend out."""
@@ -112,12 +125,15 @@ def main() -> None:
 @click.option("--contracts", help="Contract overlay YAML [env METERLINE_CONTRACTS; default: none]")
 @click.option("--alerts", "alerts_file", help="Alerts file: channels, budgets, anomaly thresholds [env "
               "METERLINE_ALERTS; default: alerts.yaml beside the warehouse, else none]")
+@click.option("--savings", help="Savings file: model swaps and self-hosted deployments to price the traffic against "
+              "[env METERLINE_SAVINGS; default: savings.yaml beside the warehouse, else caching and batch only]")
 @click.option("--from", "date_from", help="First day to rebuild, YYYY-MM-DD (default: first day present)")
 @click.option("--to", "date_to", help="Last day to rebuild, YYYY-MM-DD (default: last day present)")
 def run(landing: str | None, warehouse: str | None, pricing: str | None, contracts: str | None,
-        alerts_file: str | None, date_from: str | None, date_to: str | None) -> None:
-    """Ingest new files, rebuild the daily partitions, then forecast, score anomalies and raise alerts."""
-    settings = Settings.resolve(landing, warehouse, pricing, contracts, alerts_file)
+        alerts_file: str | None, savings: str | None, date_from: str | None, date_to: str | None) -> None:
+    """Ingest new files, rebuild the daily partitions, then forecast, score anomalies, price the what-if savings and
+    raise alerts."""
+    settings = Settings.resolve(landing, warehouse, pricing, contracts, alerts_file, savings)
     _execute(settings, _day(date_from, "--from"), _day(date_to, "--to"))
     _print_summary(settings)
 
@@ -145,7 +161,9 @@ def demo(directory: str, days: int, end: str | None) -> None:
     contracts.write_text(demo_contracts(files.first_day), encoding="utf-8")
     alerts = root / "alerts.yaml"
     alerts.write_text(DEMO_ALERTS, encoding="utf-8")
-    settings = Settings.resolve(landing, warehouse, None, contracts, alerts)
+    savings = root / "savings.yaml"
+    savings.write_text(DEMO_SAVINGS, encoding="utf-8")
+    settings = Settings.resolve(landing, warehouse, None, contracts, alerts, savings)
     _execute(settings, None, None)
     _print_summary(settings)
     home = warehouse.parent / "dagster_home"
@@ -161,8 +179,11 @@ def demo(directory: str, days: int, end: str | None) -> None:
         " marts.contract_commitments)\n"
         f"  alerts:     {alerts} holds an example budget; add channels to be alerted (README: Forecasts, anomalies,"
         " budgets and alerts)\n"
+        f"  savings:    meterline whatif --warehouse {warehouse} --savings {savings}   (or --swap A=B, --cache-hit"
+        " 0.6, --batch)\n"
+        f"  report:     meterline report --warehouse {warehouse} --html {root / 'report.html'}\n"
         f"  Dagster UI: DAGSTER_HOME={home} METERLINE_LANDING={landing} METERLINE_WAREHOUSE={warehouse} "
-        f"METERLINE_CONTRACTS={contracts} METERLINE_ALERTS={alerts} "
+        f"METERLINE_CONTRACTS={contracts} METERLINE_ALERTS={alerts} METERLINE_SAVINGS={savings} "
         f"{Path(sys.executable).parent / 'dagster'} dev   (then open http://127.0.0.1:3000)\n"
         f"  your logs:  meterline run --landing DIR --warehouse FILE",
         soft_wrap=True,

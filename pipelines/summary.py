@@ -109,6 +109,11 @@ def _print_outlook(conn: duckdb.DuckDBPyConnection, console: Console) -> None:
             "SELECT status, explanation FROM marts.spend_anomalies WHERE status <> 'closed' AND covered_by IS NULL"
             " ORDER BY impact_usd DESC LIMIT 5").fetchall():
         console.print(f"[bold yellow]Anomaly ({status}):[/] {explanation}")
+    for lever, project, provider, model, target, saving in conn.execute(
+            "SELECT lever, project, provider, model, target, monthly_saving_usd FROM marts.savings_opportunities"
+            " WHERE monthly_saving_usd > 0 ORDER BY monthly_saving_usd DESC LIMIT 3").fetchall():
+        console.print(f"Saving: ${saving:,.2f}/month from {lever} on {project} {provider}/{model} -> {target}"
+                      " (marts.savings_opportunities, meterline whatif)", markup=False)
 
 
 def _delta(old: Decimal | None, new: Decimal | None) -> str:
