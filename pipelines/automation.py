@@ -8,7 +8,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
+from pipelines.assets.daily import (
+    daily_model_spend,
+    daily_project_spend,
+    gpu_allocation,
+    selfhosted_daily,
+    usage_events,
+    usage_priced,
+)
 from pipelines.assets.ingest import usage_files
 from pipelines.assets.monitoring import alert_outbox, analytics_publish, savings_opportunities, spend_outlook
 from pipelines.assets.pricing import contract_terms, price_rates
@@ -32,15 +39,16 @@ catalogue_job = dg.define_asset_job(
 )
 daily_job = dg.define_asset_job(
     "daily_job",
-    selection=dg.AssetSelection.assets(usage_events, usage_priced, daily_model_spend, daily_project_spend),
+    selection=dg.AssetSelection.assets(usage_events, usage_priced, gpu_allocation, selfhosted_daily,
+                                       daily_model_spend, daily_project_spend),
     partitions_def=daily_partitions,
     description="Rebuild a range of days, from usage events to the spend marts, in one run.",
 )
 metering_job = dg.define_asset_job(
     "metering_job",
     selection=dg.AssetSelection.assets(
-        provider_pulls, usage_files, price_rates, contract_terms, usage_events, usage_priced, daily_model_spend,
-        daily_project_spend,
+        provider_pulls, usage_files, price_rates, contract_terms, usage_events, usage_priced, gpu_allocation,
+        selfhosted_daily, daily_model_spend, daily_project_spend,
     ),
     partitions_def=daily_partitions,
     description="Pull the providers' admin reports (when a key is set), ingest, then rebuild a range of days: what "

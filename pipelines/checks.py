@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
+from pipelines.assets.daily import daily_model_spend, daily_project_spend, gpu_allocation, usage_events
 from pipelines.resources import SourcesResource, WarehouseResource
 
 _TOKENS = ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
@@ -65,17 +65,20 @@ daily_project_spend_unique_grain = _grain_check(daily_project_spend, "marts.dail
                                                 "usage_date, provider, project, api_key_id, model")
 
 
-@dg.asset_check(asset=usage_priced, blocking=False,
-                description="Warns when more than the configured share of requests has no price.")
+# On the allocation, not the pricing: a self-hosted request has no list price but does have its GPU cost.
+@dg.asset_check(asset=gpu_allocation, blocking=False,
+                description="Warns when more than the configured share of requests has no price (nor a self-hosted "
+                "GPU cost).")
 def usage_priced_unpriced_share(warehouse: WarehouseResource, sources: SourcesResource) -> dg.AssetCheckResult:
     with warehouse.connection() as conn:
         total, unpriced = conn.execute(
-            "SELECT coalesce(sum(requests), 0), coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced'), 0)"
-            " FROM core.usage_priced"
+            "SELECT coalesce(sum(requests), 0), coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced'"
+            " AND event_id NOT IN (SELECT event_id FROM core.gpu_allocation)), 0) FROM core.usage_priced"
         ).fetchone() or (0, 0)
         worst = conn.execute(
             "SELECT provider || '/' || model || ' (' || cost_status || ')', sum(requests) FROM core.usage_priced"
-            " WHERE cost_status <> 'priced' GROUP BY ALL ORDER BY 2 DESC LIMIT 5"
+            " WHERE cost_status <> 'priced' AND event_id NOT IN (SELECT event_id FROM core.gpu_allocation)"
+            " GROUP BY ALL ORDER BY 2 DESC LIMIT 5"
         ).fetchall()
     share = unpriced / total if total else 0.0
     return dg.AssetCheckResult(

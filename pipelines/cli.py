@@ -127,13 +127,16 @@ def main() -> None:
               "METERLINE_ALERTS; default: alerts.yaml beside the warehouse, else none]")
 @click.option("--savings", help="Savings file: model swaps and self-hosted deployments to price the traffic against "
               "[env METERLINE_SAVINGS; default: savings.yaml beside the warehouse, else caching and batch only]")
+@click.option("--selfhosted", help="Self-hosted GPU deployments whose cost is allocated to the requests they served "
+              "[env METERLINE_SELFHOSTED; default: selfhosted.yaml beside the warehouse, else none]")
 @click.option("--from", "date_from", help="First day to rebuild, YYYY-MM-DD (default: first day present)")
 @click.option("--to", "date_to", help="Last day to rebuild, YYYY-MM-DD (default: last day present)")
 def run(landing: str | None, warehouse: str | None, pricing: str | None, contracts: str | None,
-        alerts_file: str | None, savings: str | None, date_from: str | None, date_to: str | None) -> None:
+        alerts_file: str | None, savings: str | None, selfhosted: str | None, date_from: str | None,
+        date_to: str | None) -> None:
     """Ingest new files, rebuild the daily partitions, then forecast, score anomalies, price the what-if savings and
     raise alerts."""
-    settings = Settings.resolve(landing, warehouse, pricing, contracts, alerts_file, savings)
+    settings = Settings.resolve(landing, warehouse, pricing, contracts, alerts_file, savings, selfhosted)
     _execute(settings, _day(date_from, "--from"), _day(date_to, "--to"))
     _print_summary(settings)
 

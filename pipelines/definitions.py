@@ -3,7 +3,14 @@
 
 import dagster as dg
 
-from pipelines.assets.daily import daily_model_spend, daily_project_spend, usage_events, usage_priced
+from pipelines.assets.daily import (
+    daily_model_spend,
+    daily_project_spend,
+    gpu_allocation,
+    selfhosted_daily,
+    usage_events,
+    usage_priced,
+)
 from pipelines.assets.ingest import usage_files
 from pipelines.assets.monitoring import alert_outbox, analytics_publish, savings_opportunities, spend_outlook
 from pipelines.assets.pricing import contract_terms, price_rates
@@ -27,9 +34,9 @@ from pipelines.settings import Settings
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[provider_pulls, usage_files, price_rates, contract_terms, usage_events, usage_priced,
-                daily_model_spend, daily_project_spend, spend_outlook, alert_outbox, savings_opportunities,
-                analytics_publish],
+        assets=[provider_pulls, usage_files, price_rates, contract_terms, usage_events, usage_priced, gpu_allocation,
+                selfhosted_daily, daily_model_spend, daily_project_spend, spend_outlook, alert_outbox,
+                savings_opportunities, analytics_publish],
         asset_checks=ALL_CHECKS,
         jobs=[ingest_job, catalogue_job, daily_job, metering_job, monitoring_job],
         schedules=[daily_schedule],
@@ -43,6 +50,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                                        azure_deployments=str(settings.azure_deployments or ""),
                                        alerts=str(settings.alerts or ""),
                                        savings=str(settings.savings or ""),
+                                       selfhosted=str(settings.selfhosted or ""),
                                        today=settings.today.isoformat() if settings.today else "",
                                        reconciliation_drift_pct=settings.reconciliation_drift_pct),
         },

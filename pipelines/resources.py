@@ -12,10 +12,12 @@ import duckdb
 
 from models.alerts import AlertsFile
 from models.savings import SavingsFile
+from models.selfhosted import SelfHostedFile
 from pipelines.alerts.config import load_alerts
 from pipelines.pricing.catalogue import Catalogue, load_catalogue
 from pipelines.pricing.contracts import Contracts, load_contracts
 from pipelines.pricing.deployments import load_deployments
+from pipelines.selfhosted.deployments import load_selfhosted
 from pipelines.warehouse import connect_waiting, ensure_schema
 from pipelines.whatif.config import load_savings
 
@@ -46,6 +48,7 @@ class SourcesResource(dg.ConfigurableResource):
     azure_deployments: str = ""
     alerts: str = ""
     savings: str = ""
+    selfhosted: str = ""
     today: str = ""
     reconciliation_drift_pct: float = 5.0
 
@@ -54,6 +57,9 @@ class SourcesResource(dg.ConfigurableResource):
 
     def savings_config(self) -> SavingsFile:
         return load_savings(Path(self.savings) if self.savings else None)
+
+    def selfhosted_config(self) -> SelfHostedFile:
+        return load_selfhosted(Path(self.selfhosted) if self.selfhosted else None)
 
     def run_day(self) -> date:
         """The run's UTC date (METERLINE_TODAY when set, for replaying a past day)."""

@@ -16,6 +16,7 @@ from pipelines.automation import range_tags
 from pipelines.definitions import build_definitions
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.deployments import load_deployments
+from pipelines.selfhosted.deployments import load_selfhosted
 from pipelines.settings import Settings, bundled_dagster_yaml
 from pipelines.warehouse import connect, ensure_schema
 from pipelines.whatif.config import load_savings
@@ -67,6 +68,7 @@ def preflight(settings: Settings) -> None:
     load_deployments(settings.azure_deployments)
     load_alerts(settings.alerts)
     load_savings(settings.savings)
+    load_selfhosted(settings.selfhosted)
     if settings.warehouse.exists() and settings.warehouse.is_dir():
         raise RunError(f"warehouse {settings.warehouse} is a directory; give a .duckdb file path")
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)

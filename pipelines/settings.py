@@ -36,6 +36,7 @@ class Settings:
     azure_deployments: Path | None = None
     alerts: Path | None = None
     savings: Path | None = None
+    selfhosted: Path | None = None
     reconciliation_drift_pct: float = 5.0
     # The run's UTC date; forecasts are trained through the day before. METERLINE_TODAY replays a past run.
     today: date | None = None
@@ -49,6 +50,7 @@ class Settings:
         contracts: str | Path | None = None,
         alerts: str | Path | None = None,
         savings: str | Path | None = None,
+        selfhosted: str | Path | None = None,
     ) -> Settings:
         def pick(flag: str | Path | None, env: str, default: Path) -> Path:
             value = flag if flag is not None else os.environ.get(env) or default
@@ -60,6 +62,7 @@ class Settings:
         warehouse_path = pick(warehouse, "METERLINE_WAREHOUSE", Path("warehouse") / "meterline.duckdb")
         alerts_beside = warehouse_path.parent / "alerts.yaml"
         savings_beside = warehouse_path.parent / "savings.yaml"
+        selfhosted_beside = warehouse_path.parent / "selfhosted.yaml"
         today = os.environ.get("METERLINE_TODAY")
         return cls(
             landing=pick(landing, "METERLINE_LANDING", Path("landing")),
@@ -72,6 +75,8 @@ class Settings:
             or (deployments_beside if deployments_beside.is_file() else None),
             alerts=_optional(alerts, "METERLINE_ALERTS") or (alerts_beside if alerts_beside.is_file() else None),
             savings=_optional(savings, "METERLINE_SAVINGS") or (savings_beside if savings_beside.is_file() else None),
+            selfhosted=_optional(selfhosted, "METERLINE_SELFHOSTED")
+            or (selfhosted_beside if selfhosted_beside.is_file() else None),
             today=date.fromisoformat(today) if today else None,
             reconciliation_drift_pct=float(os.environ.get("METERLINE_RECONCILIATION_DRIFT_PCT", "5")),
         )

@@ -61,6 +61,13 @@ def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: 
         " GROUP BY ALL ORDER BY 2 DESC LIMIT 8"
     ).fetchall()
     console.print("[bold]By project:[/] " + "; ".join(f"{p} {_money(c)}" for p, c, _ in projects))
+    for name, days_up, gpu_cost, per_million, idle in conn.execute(
+            "SELECT deployment, count(*), sum(gpu_cost_usd), sum(gpu_cost_usd) * 1000000"
+            " / nullif(sum(input_tokens + output_tokens), 0), sum(idle_cost_usd) FROM marts.selfhosted_daily"
+            " GROUP BY ALL ORDER BY 1").fetchall():
+        console.print(f"[bold]Self-hosted[/] {name}: {_money(gpu_cost)} of GPU time over {days_up} days, "
+                      + (f"{_money(per_million)} per 1M tokens" if per_million is not None else "no tokens served")
+                      + (f", {_money(idle)} idle" if idle is not None else "") + " (marts.selfhosted_daily)")
     for name, committed, spent, used, elapsed in conn.execute(
         "SELECT contract_name, commitment_usd, contracted_spend_usd, share_consumed, share_of_term_elapsed"
         " FROM marts.contract_commitments ORDER BY contract_name"
@@ -71,7 +78,8 @@ def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: 
     if unpriced:
         missing = conn.execute(
             "SELECT provider, model_raw, cost_status, sum(requests) FROM core.usage_priced"
-            " WHERE cost_status <> 'priced' GROUP BY ALL ORDER BY 4 DESC LIMIT 10"
+            " WHERE cost_status <> 'priced' AND event_id NOT IN (SELECT event_id FROM core.gpu_allocation)"
+            " GROUP BY ALL ORDER BY 4 DESC LIMIT 10"
         ).fetchall()
         console.print(f"[bold red]Unpriced:[/] {unpriced:,} requests have no price and are not in the totals:")
         for provider, model_raw, status, n in missing:

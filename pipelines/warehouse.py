@@ -19,7 +19,8 @@ SCHEMAS = ("raw", "staging", "core", "marts")
 # Tables the daily run refills from staging: an upgrade may drop and recreate them. Every other table (the ledger,
 # staging, every catalogue version's rates, the re-price log) holds what cannot be rebuilt and only gains columns.
 REBUILT_TABLES = ("core.model_aliases", "core.usage_events", "core.usage_priced", "core.contract_terms",
-                  "marts.daily_model_spend", "marts.daily_project_spend")
+                  "core.gpu_deployments", "core.gpu_allocation", "marts.daily_model_spend",
+                  "marts.daily_project_spend", "marts.selfhosted_daily", "marts.savings_opportunities")
 _PROBE = "meterline_ddl_probe"
 log = logging.getLogger(__name__)
 _PID = re.compile(r"PID (\d+)")

@@ -16,7 +16,8 @@ from pipelines.settings import Settings
 from tests.conftest import envelope, read, write_jsonl
 
 ASSET_KEYS = {("raw", "provider_pulls"), ("raw", "usage_files"), ("core", "price_rates"), ("core", "contract_terms"),
-              ("core", "usage_events"), ("core", "usage_priced"),
+              ("core", "usage_events"), ("core", "usage_priced"), ("core", "gpu_allocation"),
+              ("marts", "selfhosted_daily"),
               ("marts", "daily_model_spend"), ("marts", "daily_project_spend"), ("marts", "spend_forecast"),
               ("marts", "month_end_projection"), ("marts", "forecast_accuracy"), ("marts", "spend_anomalies"),
               ("marts", "budget_status"), ("raw", "alerts"), ("marts", "savings_opportunities"),

@@ -76,7 +76,7 @@ def test_the_published_copy_has_every_mart_with_its_comments(settings: Settings)
     assert tables == {"daily_model_spend", "daily_project_spend", "spend_forecast", "month_end_projection",
                       "forecast_accuracy", "spend_anomalies", "budget_status", "contract_commitments",
                       "cost_reconciliation", "focus_v1_2", "daily_request_cost",
-                      "savings_opportunities"}
+                      "savings_opportunities", "selfhosted_daily"}
     assert comment.startswith("Total list cost, USD")
     # 3 x (10,000 x $1/M + 100 x $5/M) = $0.0315
     assert rows == [("2026-03-10", 3, "0.031500000000")]

@@ -17,7 +17,8 @@ TABLES = {"raw.file_ledger", "raw.rejects", "raw.schema_state", "raw.pull_state"
           "staging.reported_costs", "core.price_rates",
           "core.price_windows", "core.fx_rates", "core.catalogue_versions", "core.contract_terms", "core.reprice_log",
           "core.model_aliases", "core.usage_events", "core.usage_priced", "marts.daily_model_spend",
-          "marts.daily_project_spend"}
+          "marts.daily_project_spend", "marts.savings_opportunities", "core.gpu_deployments", "core.gpu_allocation",
+          "marts.selfhosted_daily"}
 
 
 def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:

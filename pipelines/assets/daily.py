@@ -11,6 +11,7 @@ from pipelines.assets.pricing import contract_terms, price_rates
 from pipelines.partitions import daily_partitions
 from pipelines.pricing.store import current_catalogue_version, resolve_models
 from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.selfhosted.deployments import write_gpu_deployments
 from pipelines.warehouse import rebuild_days
 
 # The schedule runs at 02:00 UTC; a mart older than a day and a half means a run was missed.
@@ -82,7 +83,33 @@ def usage_priced(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     return dg.MaterializeResult(metadata={"dagster/row_count": rows, **versions})
 
 
-@dg.asset(key=["marts", "daily_model_spend"], group_name="marts", deps=[usage_priced], freshness_policy=_FRESH,
+@dg.asset(key=["core", "gpu_allocation"], group_name="core", deps=[usage_priced], **_DAILY,
+          description="Each self-hosted request's share of its GPU deployment's cost that day, by weighted tokens.")
+def gpu_allocation(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                   sources: SourcesResource) -> dg.MaterializeResult:
+    first, last = day_range(context)
+    config = sources.selfhosted_config()
+    with warehouse.connection() as conn:
+        write_gpu_deployments(conn, config)
+        rows = rebuild_days(conn, "core.gpu_allocation", first, last)
+    if config.deployments:
+        context.log.info(f"core.gpu_allocation {first} .. {last}: {rows:,} requests on "
+                         f"{len(config.deployments)} self-hosted deployments")
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "deployments": len(config.deployments)})
+
+
+@dg.asset(key=["marts", "selfhosted_daily"], group_name="marts", deps=[gpu_allocation], **_DAILY,
+          description="Self-hosted deployments per day: GPU cost, tokens served, cost per 1M tokens, utilisation, "
+          "idle cost.")
+def selfhosted_daily(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    first, last = day_range(context)
+    with warehouse.connection() as conn:
+        rows = rebuild_days(conn, "marts.selfhosted_daily", first, last)
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+
+
+@dg.asset(key=["marts", "daily_model_spend"], group_name="marts", deps=[usage_priced, gpu_allocation],
+          freshness_policy=_FRESH,
           **_DAILY,
           description="Daily spend per provider and model.")
 def daily_model_spend(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -92,7 +119,8 @@ def daily_model_spend(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     return dg.MaterializeResult(metadata={"dagster/row_count": rows})
 
 
-@dg.asset(key=["marts", "daily_project_spend"], group_name="marts", deps=[usage_priced], freshness_policy=_FRESH,
+@dg.asset(key=["marts", "daily_project_spend"], group_name="marts", deps=[usage_priced, gpu_allocation],
+          freshness_policy=_FRESH,
           **_DAILY,
           description="Daily spend per provider, project, API key and model.")
 def daily_project_spend(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS marts.daily_model_spend (
     contracted_cost_usd      DECIMAL(38, 12) NOT NULL,
     cache_savings_usd        DECIMAL(38, 12) NOT NULL,
     unpriced_requests        BIGINT NOT NULL,
-    reported_cost_usd        DECIMAL(38, 12)
+    reported_cost_usd        DECIMAL(38, 12),
+    selfhosted_cost_usd      DECIMAL(38, 12) NOT NULL
 );
 COMMENT ON TABLE marts.daily_model_spend IS 'Daily LLM spend per provider and model (UTC days, list prices).';
 COMMENT ON COLUMN marts.daily_model_spend.usage_date IS 'UTC day of the requests.';
@@ -58,5 +59,6 @@ COMMENT ON COLUMN marts.daily_model_spend.cache_storage_cost_usd IS 'List cost o
 COMMENT ON COLUMN marts.daily_model_spend.contracted_cost_usd IS 'Cost under the contract overlay (negotiated discounts and rates); equals list_cost_usd where no contract applies. Priced requests only, plus requests priced by contract rates alone.';
 COMMENT ON COLUMN marts.daily_model_spend.list_cost_usd IS 'Total list cost, USD, at the public catalogue rate in force at each request (priced requests only).';
 COMMENT ON COLUMN marts.daily_model_spend.cache_savings_usd IS 'What cache reads would have cost at the uncached input rate, minus what they cost, USD.';
-COMMENT ON COLUMN marts.daily_model_spend.unpriced_requests IS 'Requests with no price (unknown model, tier or unit): their cost is not in list_cost_usd.';
+COMMENT ON COLUMN marts.daily_model_spend.unpriced_requests IS 'Requests with no price (unknown model, tier or unit) and no self-hosted GPU cost: their cost is in no column.';
+COMMENT ON COLUMN marts.daily_model_spend.selfhosted_cost_usd IS 'GPU cost of self-hosted deployments allocated to these requests by weighted tokens, USD; not in list_cost_usd (marts.selfhosted_daily has the deployments).';
 COMMENT ON COLUMN marts.daily_model_spend.reported_cost_usd IS 'Cost the source itself reported (OpenRouter, LiteLLM, Langfuse, OpenAI inline cost), summed over the requests that carry one; NULL when none does. Kept beside list_cost_usd, never merged into it.';

@@ -27,8 +27,16 @@ SELECT usage_date, price_provider AS provider, coalesce(project, '(none)') AS pr
        coalesce(sum(list_cost_usd), 0) AS list_cost_usd,
        coalesce(sum(contracted_cost_usd), 0) AS contracted_cost_usd,
        coalesce(sum(cache_savings_usd), 0) AS cache_savings_usd,
-       coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced'), 0) AS unpriced_requests,
-       sum(reported_cost_usd) AS reported_cost_usd
-FROM core.usage_priced
-WHERE usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
+       coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced' AND selfhosted_cost_usd IS NULL), 0)
+           AS unpriced_requests,
+       sum(reported_cost_usd) AS reported_cost_usd,
+       coalesce(sum(selfhosted_cost_usd), 0) AS selfhosted_cost_usd
+FROM (
+    -- A self-hosted request has no list price; its share of its deployment's GPU cost is kept beside list cost.
+    SELECT p.*, a.allocated_cost_usd AS selfhosted_cost_usd
+    FROM core.usage_priced AS p
+    LEFT JOIN core.gpu_allocation AS a
+      ON a.event_id = p.event_id AND a.usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
+    WHERE p.usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
+)
 GROUP BY usage_date, price_provider, coalesce(project, '(none)'), coalesce(api_key_id, '(none)'), model;
