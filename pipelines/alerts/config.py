@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.alerts import AlertsFile
-from pipelines.pricing.catalogue import CatalogueError, load_yaml_model
+from pipelines.pricing.catalogue import load_optional_file
 
 
 def load_alerts(path: Path | None) -> AlertsFile:
     """The alerts file at `path`, or the defaults (no channels, no budgets) when none is configured."""
-    if path is None:
-        return AlertsFile()
-    if not path.is_file():
-        raise CatalogueError(f"{path}: alerts file does not exist")
-    return load_yaml_model(path, AlertsFile, "`channels`, `budgets`, `anomalies`, `forecast` or `delivery`")
+    return load_optional_file(path, AlertsFile, "alerts file",
+                              "`channels`, `budgets`, `anomalies`, `forecast` or `delivery`")

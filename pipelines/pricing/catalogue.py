@@ -80,6 +80,16 @@ def load_yaml_model(path: Path, model: type[_Model], expected: str) -> _Model:
         raise CatalogueError(f"{path}: {'; '.join(problems)}{more}") from exc
 
 
+def load_optional_file(path: Path | None, model: type[_Model], what: str, expected: str) -> _Model:
+    """A configuration file that may be absent: its defaults when no path is configured, an error when the
+    configured path is missing."""
+    if path is None:
+        return model()
+    if not path.is_file():
+        raise CatalogueError(f"{path}: {what} does not exist")
+    return load_yaml_model(path, model, expected)
+
+
 def load_provider_file(path: Path) -> ProviderCatalogue:
     catalogue = load_yaml_model(path, ProviderCatalogue, "`provider` and `models`")
     if catalogue.provider != path.stem:

@@ -8,16 +8,13 @@ from pathlib import Path
 import duckdb
 
 from models.selfhosted import SelfHostedFile
-from pipelines.pricing.catalogue import CatalogueError, load_yaml_model
+from pipelines.pricing.catalogue import load_optional_file
 
 
 def load_selfhosted(path: Path | None) -> SelfHostedFile:
     """The file at `path`, or no deployments when none is configured (self-hosted requests stay unpriced)."""
-    if path is None:
-        return SelfHostedFile()
-    if not path.is_file():
-        raise CatalogueError(f"{path}: self-hosted deployments file does not exist")
-    return load_yaml_model(path, SelfHostedFile, "`deployments`, `input_weight` or `output_weight`")
+    return load_optional_file(path, SelfHostedFile, "self-hosted deployments file",
+                              "`deployments`, `input_weight` or `output_weight`")
 
 
 def write_gpu_deployments(conn: duckdb.DuckDBPyConnection, config: SelfHostedFile) -> int:

@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.savings import SavingsFile
-from pipelines.pricing.catalogue import CatalogueError, load_yaml_model
+from pipelines.pricing.catalogue import load_optional_file
 
 
 def load_savings(path: Path | None) -> SavingsFile:
     """The savings file at `path`, or the defaults (caching and batch levers only) when none is configured."""
-    if path is None:
-        return SavingsFile()
-    if not path.is_file():
-        raise CatalogueError(f"{path}: savings file does not exist")
-    return load_yaml_model(path, SavingsFile, "`basis_days`, `cache_points`, `classes`, `swaps` or `self_host`")
+    return load_optional_file(path, SavingsFile, "savings file",
+                              "`basis_days`, `cache_points`, `classes`, `swaps` or `self_host`")

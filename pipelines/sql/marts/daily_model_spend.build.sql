@@ -1,4 +1,5 @@
--- Aggregate the days getvariable('date_from') .. getvariable('date_to') of core.usage_priced.
+-- Aggregate the days getvariable('date_from') .. getvariable('date_to') of core.usage_costed: the priced events
+-- with their self-hosted GPU cost.
 INSERT INTO marts.daily_model_spend
 SELECT usage_date, price_provider AS provider, model,
        sum(requests) AS requests,
@@ -29,12 +30,6 @@ SELECT usage_date, price_provider AS provider, model,
            AS unpriced_requests,
        sum(reported_cost_usd) AS reported_cost_usd,
        coalesce(sum(selfhosted_cost_usd), 0) AS selfhosted_cost_usd
-FROM (
-    -- A self-hosted request has no list price; its share of its deployment's GPU cost is kept beside list cost.
-    SELECT p.*, a.allocated_cost_usd AS selfhosted_cost_usd
-    FROM core.usage_priced AS p
-    LEFT JOIN core.gpu_allocation AS a
-      ON a.event_id = p.event_id AND a.usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
-    WHERE p.usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
-)
+FROM core.usage_costed
+WHERE usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
 GROUP BY usage_date, price_provider, model;
