@@ -12,8 +12,11 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 import pytest
 
+from pipelines.ingest.files import compression_of
+from pipelines.ingest.parse import FileResult, parse_file
 from pipelines.pricing.quote import Usage
 from pipelines.settings import Settings, bundled_pricing_dir
 
@@ -82,3 +85,23 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
+
+
+def parse_records(tmp_path: Path, name: str, records: list[dict[str, Any]],
+                  sha: str) -> tuple[list[dict[str, Any]], FileResult]:
+    """The usage rows one file of `records` parses to, and its result (rejects, skips); `sha` stands for the file's
+    digest, which keys the event ids of records without an id of their own."""
+    path = write_jsonl(tmp_path / name, records)
+    result = FileResult(source_file=path.name)
+    tables = [table for kind, table in parse_file(path, compression_of(path), sha, result) if kind == "usage"]
+    return (pa.concat_tables(tables).to_pylist() if tables else []), result
+
+
+def buckets(row: dict[str, Any]) -> tuple[int, int, int, int, int]:
+    """(uncached input, cache reads, cache writes 5m, output with reasoning, reasoning)."""
+    return (row["input_tokens"], row["cache_read_tokens"], row["cache_write_5m_tokens"], row["output_tokens"],
+            row["reasoning_tokens"])
+
+
+def reasons(result: FileResult) -> list[tuple[int | None, str]]:
+    return [(reject.source_line, reject.reason) for reject in result.rejects]

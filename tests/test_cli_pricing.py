@@ -57,7 +57,7 @@ def test_validate_passes_the_bundled_catalogue() -> None:
     summary = re.search(r"(\d+) providers, (\d+) models, (\d+) price periods", out)
     assert summary is not None
     providers, models, periods = (int(n) for n in summary.groups())
-    assert providers == 14 and models >= 150 and periods > models
+    assert providers == 16 and models >= 150 and periods > models
 
 
 def test_validate_checks_a_contract_overlay_against_the_catalogue(tmp_path: Path) -> None:

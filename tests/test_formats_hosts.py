@@ -13,14 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 
-from pipelines.ingest.files import compression_of
-from pipelines.ingest.parse import FileResult, parse_file
+from pipelines.ingest.parse import FileResult
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
-from tests.conftest import make_settings, read, write_jsonl
+from tests.conftest import buckets, make_settings, parse_records, read, reasons, write_jsonl
 from tests.reference_examples import ANTHROPIC_EXAMPLE, CHAT_EXAMPLE, Record
 
 D = Decimal
@@ -38,19 +36,7 @@ def env(response: Record, timestamp: str = "2026-03-10T12:00:00Z", **extra: Any)
 
 
 def parse(tmp_path: Path, name: str, records: list[Record]) -> tuple[list[Record], FileResult]:
-    path = write_jsonl(tmp_path / name, records)
-    result = FileResult(source_file=path.name)
-    tables = [table for kind, table in parse_file(path, compression_of(path), SHA, result) if kind == "usage"]
-    return (pa.concat_tables(tables).to_pylist() if tables else []), result
-
-
-def buckets(row: Record) -> tuple[int, int, int, int, int]:
-    return (row["input_tokens"], row["cache_read_tokens"], row["cache_write_5m_tokens"], row["output_tokens"],
-            row["reasoning_tokens"])
-
-
-def reasons(result: FileResult) -> list[tuple[int | None, str]]:
-    return [(reject.source_line, reject.reason) for reject in result.rejects]
+    return parse_records(tmp_path, name, records, SHA)
 
 
 # --- fixtures shaped like the reference examples ---------------------------------------------------

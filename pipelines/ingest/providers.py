@@ -5,14 +5,16 @@ OpenAI and Gemini count cache hits inside the prompt total, Anthropic does not; 
 inside output, Gemini reports thoughts beside the candidates. Only metering fields are read: message text is never
 touched, let alone kept.
 
-OpenAI-compatible hosts (Azure, Groq, DeepSeek, OpenRouter, Fireworks, Mistral, Together, vLLM) answer in the Chat
-Completions shape, so `openai_chat` maps them all and names the host in `platform` when the response itself shows it
-(section 5); an envelope `platform` still wins. Stream logs are a chunk per line: only chunks that carry usage are
-rows (`record_grain` chunk, cumulative counts of which the warehouse keeps the last).
+OpenAI-compatible hosts (Azure, Groq, DeepSeek, OpenRouter, Fireworks, Mistral, Together, xAI, Cerebras, SambaNova,
+and the self-hosted vLLM, SGLang and TGI) answer in the Chat Completions shape, so `openai_chat` maps them all and names
+the host in `platform` when the response itself shows it (section 5); an envelope `platform` still wins. Stream logs
+are a chunk per line: only chunks that carry usage are rows (`record_grain` chunk, cumulative counts of which the
+warehouse keeps the last).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -42,6 +44,14 @@ _CHAT_MISSING = "streaming chunk without usage, or an error response"
 # Model families only Mistral's own API serves under these bare names; other hosts namespace them (mistralai/...).
 _MISTRAL_FAMILIES = ("mistral-", "codestral-", "magistral-", "ministral-", "pixtral-", "devstral-", "open-mistral-",
                      "voxtral-")
+# Keys only xAI's usage object has: Live Search sources and the charge in ticks (docs.x.ai cost-tracking).
+_XAI_USAGE = ("num_sources_used", "cost_in_usd_ticks")
+_XAI_TICK_EXPONENT = 10  # 1 USD = 10^10 ticks
+# SambaNova's usage carries its timings beside the counts (sambanova-python types/chat/chat_completion_response.py).
+_SAMBANOVA_USAGE = ("is_last_response", "time_to_first_token")
+# TGI's system_fingerprint is "<version>-<docker label>", the label "native" outside the official images, else
+# "sha-<commit>" (router/src/server.rs): "3.1.2-dev0-native", "3.0.1-sha-bb9095a".
+_TGI_FINGERPRINT = re.compile(r"\d+\.\d+\.\d+(?:-dev\d+)?-(?:native|sha-[0-9a-f]+)")
 
 # Anthropic streaming events (section 2a). Content events, message_stop and ping carry no usage. message_start holds
 # the input counts with a provisional output count and message_delta the cumulative output count without an id or
@@ -140,7 +150,7 @@ def _openrouter_cost(usage: dict[str, Any]) -> Decimal | None:
 
 def _chat_host(resp: dict[str, Any], usage: dict[str, Any], response_id: str | None, model: str) -> str | None:
     """The host a Chat Completions response names by its own keys, or None for OpenAI and for servers that do not say
-    (vLLM, TGI, Together: the envelope's `platform` or the model id tells)."""
+    (vLLM, Together: the envelope's `platform` or the model id tells)."""
     # Ollama's OpenAI-compatible endpoint numbers its ids chatcmpl-0 .. chatcmpl-998: they repeat, so are no key.
     if resp.get("system_fingerprint") == "fp_ollama":
         return "ollama"
@@ -157,18 +167,50 @@ def _chat_host(resp: dict[str, Any], usage: dict[str, Any], response_id: str | N
         return "fireworks"
     if model.startswith(_MISTRAL_FAMILIES):
         return "mistral"
-    # Without prompt filtering on, Azure still rates each choice.
+    # Without prompt filtering on, Azure still rates each choice (Azure also serves Grok).
     choices = resp.get("choices")
     if choices and type(choices) is list and type(choices[0]) is dict and "content_filter_results" in choices[0]:
         return "azure"
+    if any(key in usage for key in _XAI_USAGE) or model.startswith("grok-"):
+        # Vertex relays xAI's usage object unchanged for its `xai/grok-...` partner models.
+        return "vertex" if model.startswith("xai/") else "xai"
+    if "time_info" in resp:
+        return "cerebras"
+    if any(key in usage for key in _SAMBANOVA_USAGE):
+        return "sambanova"
+    # SGLang's UsageInfo puts reasoning_tokens at the top of usage, OpenAI under completion_tokens_details.
+    if "reasoning_tokens" in usage:
+        return "sglang"
+    fingerprint = resp.get("system_fingerprint")
+    if isinstance(fingerprint, str) and _TGI_FINGERPRINT.fullmatch(fingerprint):
+        return "tgi"
     return None
+
+
+def _xai_usage(mapped: Mapped, usage: dict[str, Any], platform: str) -> None:
+    """xAI counts reasoning beside completion_tokens, not inside it: total_tokens = prompt + completion + reasoning,
+    and reasoning is billed at the output rate (docs.x.ai consumption-and-rate-limits). Only a log whose total_tokens
+    is prompt + completion (a gateway that folded reasoning in) follows OpenAI's convention.
+    `cost_in_usd_ticks` is what xAI charged, 1 USD = 10^10 ticks; Vertex relays xAI's usage with its own charge
+    elsewhere (0 ticks in Google's example), so there it is not read."""
+    reasoning = count(usage, _CHAT[6])
+    inside = (usage.get("total_tokens") is not None
+              and count(usage, "total_tokens") == count(usage, _CHAT[0]) + count(usage, _CHAT[4]))
+    if reasoning and not inside:
+        mapped["output_tokens"] += reasoning
+        mapped["reasoning_tokens"] = reasoning
+    if platform == "xai" and usage.get("cost_in_usd_ticks") is not None:
+        ticks = count(usage, "cost_in_usd_ticks")
+        mapped["reported_cost_usd"] = Decimal(ticks).scaleb(-_XAI_TICK_EXPONENT)
 
 
 def openai_chat(resp: dict[str, Any]) -> Mapped:
     """A Chat Completions response, or a stream chunk that carries usage, from OpenAI or an OpenAI-compatible host.
 
     Mistral's `usage.prompt_audio_seconds` is seconds of audio, not tokens, and is not read: the catalogue has no
-    per-minute rate. Groq's `usage` timings (seconds) are not counts either.
+    per-minute rate. Groq's `usage` timings (seconds), Cerebras' `time_info` and SambaNova's timings and speeds are not
+    counts either. xAI's `num_sources_used` (Live Search sources) has no catalogue rate; its charge is in xAI's own
+    reported cost.
     """
     usage = resp.get("usage")
     chunk = resp.get("object") == "chat.completion.chunk"
@@ -195,6 +237,15 @@ def openai_chat(resp: dict[str, Any]) -> Mapped:
             mapped["response_id"] = None
         if platform == "openrouter" and "cost" in usage:
             mapped["reported_cost_usd"] = _openrouter_cost(usage)
+        if platform in ("xai", "vertex"):
+            # Only xAI's usage object names a chat response vertex (the `xai/` partner models).
+            _xai_usage(mapped, usage, platform)
+        if platform == "sglang":
+            # A subset of completion_tokens (SGLang's total_tokens is prompt + completion).
+            mapped["reasoning_tokens"] = min(count(usage, "reasoning_tokens"), mapped["output_tokens"])
+        if platform == "tgi":
+            # TGI answers every request with `"id": ""`: no key, so the row is keyed by file and line.
+            mapped["response_id"] = None
     return mapped
 
 

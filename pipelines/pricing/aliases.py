@@ -11,7 +11,9 @@ deployment name is first mapped to its model by the user's deployments file. Whe
 knows the id and the record's shape names no vendor (OpenAI's shape, which every compatible host answers in, or a
 gateway export), an id that exactly one vendor lists (resellers aside), or that only one catalogue lists at all, is
 priced there (Mistral's own ids logged through the OpenAI SDK, Groq's and Together's); anything else stays unpriced
-under its raw name.
+under its raw name. A self-hosted server (vLLM, SGLang, TGI, Ollama) serves the same open-weight ids the hosts list,
+but its tokens cost what its GPUs cost: only a catalogue named after the server itself (an internal rate the user
+adds) prices them.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ _VERSION = re.compile(r"(?:-v\d+)?(?::\d+)$|-v\d+$")
 _STAMP = re.compile(r"(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|@latest|@default|-latest|-\d{3})$")
 DIRECT_PLATFORMS = frozenset({"", "direct"})
 # Catalogues of platforms that resell other vendors' models.
-RESELLERS = frozenset({"bedrock", "vertex", "azure", "groq", "together", "fireworks"})
+RESELLERS = frozenset({"bedrock", "vertex", "azure", "groq", "together", "fireworks", "cerebras", "sambanova"})
+SELF_HOSTED = frozenset({"vllm", "sglang", "tgi", "ollama"})
 
 
 def _bedrock_scope(book: str, scope: str | None) -> str | None:
@@ -82,7 +85,9 @@ class ModelIndex:
         full, scope = normalise(logged, strip_gateway=False)
         name, _ = normalise(logged)
         gateway = GATEWAY_SEGMENTS.get(full.split("/", 1)[0]) if "/" in full else None
-        books = [book for book in (platform, gateway, provider) if book and book not in DIRECT_PLATFORMS]
+        self_hosted = platform in SELF_HOSTED
+        books = [platform] if self_hosted else [
+            book for book in (platform, gateway, provider) if book and book not in DIRECT_PLATFORMS]
         names = list(dict.fromkeys([*candidates(full), *candidates(name)]))
         for book in dict.fromkeys(books):
             for candidate in names:
@@ -91,14 +96,14 @@ class ModelIndex:
                     return Resolution(book, hit, True, _bedrock_scope(book, scope))
         # OpenAI's response shape is every compatible host's, and gateways name no vendor: there, an id that one
         # vendor lists (resellers aside), or that only one catalogue lists at all, is priced in that catalogue.
-        if provider == "openai" or provider not in self.providers:
+        if not self_hosted and (provider == "openai" or provider not in self.providers):
             for candidate in names:
                 listed = self.books_of.get(candidate, frozenset())
                 vendors = listed - RESELLERS
                 book = next(iter(vendors)) if len(vendors) == 1 else next(iter(listed)) if len(listed) == 1 else None
                 if book is not None:
                     return Resolution(book, self.by_name[(book, candidate)], True, _bedrock_scope(book, scope))
-        fallback = books[0] if books and books[0] in self.providers else provider
+        fallback = books[0] if books and (self_hosted or books[0] in self.providers) else provider
         return Resolution(fallback, name, False, _bedrock_scope(fallback, scope))
 
 

@@ -26,7 +26,7 @@ SOURCE = "genai-prices"
 PROVIDERS = {
     "openai": "openai", "anthropic": "anthropic", "google": "google", "vertex": "google", "bedrock": "aws",
     "azure": "azure", "mistral": "mistral", "deepseek": "deepseek", "xai": "x-ai", "cohere": "cohere",
-    "groq": "groq", "together": "together", "fireworks": "fireworks", "zhipuai": "zhipuai",
+    "groq": "groq", "together": "together", "fireworks": "fireworks", "zhipuai": "zhipuai", "cerebras": "cerebras",
 }
 # genai-prices price key -> our catalogue rate.
 KEYS = {
