@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-# The FOCUS export is checked with the FinOps Foundation's focus-validator, which needs Python >= 3.12: it gets a
-# venv of its own, from the first such Python found (pyenv's builds, then PATH, where a pyenv shim may stand in for
-# one it cannot run). Without one, that test skips and says why.
+# The FOCUS export is checked with the FinOps Foundation's focus-validator, which needs Python >= 3.12 (and pins a
+# numpy with no 3.13 wheels, so 3.12): it gets a venv of its own, from the first Python 3.12 found (pyenv's builds,
+# then PATH, where a pyenv shim may stand in for one it cannot run). Without one, that test skips and says why.
 PYTHON_FOCUS ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) $(shell command -v python3.12))
 
 .PHONY: demo test lint focus-validator

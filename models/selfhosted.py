@@ -27,7 +27,8 @@ class GpuDeployment(_Strict):
     gpu_type: str = Field(min_length=1)
     gpus: int = Field(ge=1)
     usd_per_gpu_hour: Decimal = Field(gt=0, decimal_places=6)
-    hours_per_day: Decimal = Field(default=Decimal(24), ge=0, le=24, decimal_places=4)
+    hours_per_day: Decimal | None = Field(default=None, ge=0, le=24, decimal_places=4,
+                                          description="hours up every day; 24 unless a schedule is given")
     schedule: dict[Weekday, Decimal] | None = Field(
         default=None, description="hours up per weekday (mon..sun), instead of hours_per_day; a day left out is 0")
     tokens_per_second: Decimal | None = Field(default=None, gt=0, description="capacity, for utilisation")
@@ -39,8 +40,15 @@ class GpuDeployment(_Strict):
     def _lower(cls, value: list[str]) -> list[str]:
         return [pattern.strip().lower() for pattern in value]
 
+    @field_validator("platform")
+    @classmethod
+    def _lower_platform(cls, value: str | None) -> str | None:
+        return value.strip().lower() if value else None
+
     @model_validator(mode="after")
     def _hours(self) -> GpuDeployment:
+        if self.schedule is not None and self.hours_per_day is not None:
+            raise ValueError("give hours_per_day or a schedule, not both")
         if self.schedule is not None and any(hours < 0 or hours > 24 for hours in self.schedule.values()):
             raise ValueError("schedule hours must be between 0 and 24")
         if self.effective_from and self.effective_to and self.effective_to <= self.effective_from:
@@ -50,7 +58,7 @@ class GpuDeployment(_Strict):
     def hours(self) -> list[Decimal]:
         """Hours up on each weekday, Monday first."""
         if self.schedule is None:
-            return [self.hours_per_day] * 7
+            return [Decimal(24) if self.hours_per_day is None else self.hours_per_day] * 7
         return [self.schedule.get(day, Decimal(0)) for day in WEEKDAYS]
 
 

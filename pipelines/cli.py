@@ -254,14 +254,16 @@ def summary(warehouse: str | None) -> None:
 @click.option("--warehouse", help="DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]")
 @click.option("--pricing", help="Pricing catalogue folder [env METERLINE_PRICING; default: bundled]")
 @click.option("--contracts", help="Contract overlay YAML [env METERLINE_CONTRACTS; default: none]")
+@click.option("--selfhosted", help="Self-hosted GPU deployments [env METERLINE_SELFHOSTED; default: selfhosted.yaml "
+              "beside the warehouse, else none]")
 def reprice_command(date_from: str, date_to: str, warehouse: str | None, pricing: str | None,
-                    contracts: str | None) -> None:
+                    contracts: str | None, selfhosted: str | None) -> None:
     """After a catalogue or contract change, re-price the days and show what changed per day and model."""
     from pipelines.reprice import reprice
     from pipelines.runner import RunError
     from pipelines.summary import print_reprice
 
-    settings = Settings.resolve(None, warehouse, pricing, contracts)
+    settings = Settings.resolve(None, warehouse, pricing, contracts, selfhosted=selfhosted)
     first, last = _day(date_from, "--from"), _day(date_to, "--to")
     assert first is not None and last is not None
     try:

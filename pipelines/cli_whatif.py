@@ -6,6 +6,7 @@ import sys
 from decimal import Decimal
 
 import click
+from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
@@ -16,14 +17,18 @@ from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseLocked, connect
 from pipelines.whatif.config import load_savings
 from pipelines.whatif.levers import Opportunity, Pricer
-from pipelines.whatif.opportunities import find_basis, find_opportunities, load_volumes
+from pipelines.whatif.opportunities import find_basis, find_opportunities, load_volumes, unknown_targets
 
 
 def _swap(value: str) -> Swap:
     source, _, target = value.partition("=")
-    if not source or not target:
-        raise click.UsageError(f"--swap expects FROM=TO (e.g. gpt-4.1=gpt-4.1-mini), got {value!r}")
-    return Swap.model_validate({"from": source, "to": target})
+    try:
+        if source and target:
+            return Swap.model_validate({"from": source, "to": target})
+    except ValidationError:
+        pass
+    raise click.UsageError(f"--swap expects FROM=TO with model ids (e.g. gpt-4.1=gpt-4.1-mini, or "
+                           f"claude-opus-4-5=openai/gpt-4.1), got {value!r}")
 
 
 def _adhoc(config: SavingsFile, swaps: tuple[str, ...]) -> SavingsFile:
@@ -85,10 +90,10 @@ def whatif(warehouse: str | None, pricing: str | None, savings: str | None, proj
             basis = find_basis(conn, config.basis_days, first, last)
             volumes = load_volumes(conn, basis, project) if basis else []
     except (CatalogueError, WarehouseLocked) as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(1)
     if basis is None or not volumes:
-        err.print("[yellow]no priced traffic[/] in that range" + (f" for project {project}" if project else ""))
+        err.print("[yellow]no priced traffic[/] in that range" + (f" for project {escape(project)}" if project else ""))
         sys.exit(1)
     pricer = Pricer(build_rate_card(catalogue), catalogue.exchange_rates)
     if adhoc:
@@ -99,6 +104,10 @@ def whatif(warehouse: str | None, pricing: str | None, savings: str | None, proj
             found = [o for o in found if o.lever != "cache"]
     else:
         found = find_opportunities(volumes, pricer, config, basis)
+    missing = unknown_targets(config, volumes, pricer)
+    if missing:
+        err.print("[yellow]warning:[/] not in the catalogue, so not priced: " + escape(", ".join(missing))
+                  + " (another vendor's model needs provider/model)")
     console.print(f"Traffic {basis.first} .. {basis.last} ({basis.days} days"
                   + (f", project {escape(project)}" if project else "") + "): cost and what if over those days, at"
                   " the catalogue rates in force when each model was last used; savings per 30-day month.")

@@ -96,7 +96,9 @@ def export_parquet(analytics: Path, folder: Path) -> dict[str, int]:
     with duckdb.connect(str(analytics), read_only=True) as conn:
         for table, (key, expression) in PARTITIONED.items():
             target = folder / table
-            aside = folder / f".{table}.building"
+            # Per process: a publish overlapping another (a sensor-started run beside `meterline run`) never
+            # writes into, or deletes, the other's files.
+            aside = folder / f".{table}.{os.getpid()}.building"
             shutil.rmtree(aside, ignore_errors=True)
             select = f"SELECT * FROM {SCHEMA}.{table}" if key == expression else \
                 f"SELECT *, {expression} AS {key} FROM {SCHEMA}.{table}"

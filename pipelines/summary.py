@@ -30,16 +30,18 @@ def _tokens(value: int | None) -> str:
 def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: Path) -> None:
     span = conn.execute(
         "SELECT min(usage_date), max(usage_date), count(DISTINCT usage_date), sum(requests), sum(list_cost_usd),"
-        " sum(cache_savings_usd), sum(unpriced_requests), sum(contracted_cost_usd) FROM marts.daily_model_spend"
+        " sum(cache_savings_usd), sum(unpriced_requests), sum(contracted_cost_usd), sum(selfhosted_cost_usd)"
+        " FROM marts.daily_model_spend"
     ).fetchone()
     if not span or span[0] is None:
         console.print("[yellow]No usage in the warehouse yet.[/]")
         return
-    first, last, days, requests, cost, savings, unpriced, contracted = span
+    first, last, days, requests, cost, savings, unpriced, contracted, selfhosted = span
     under_contract = f" ({_money(contracted)} under your contracts)" if contracted != cost else ""
+    gpus = f", plus {_money(selfhosted)} of self-hosted GPU time" if selfhosted else ""
     console.print(
         f"\n[bold]Spend {first} .. {last}[/] ({days} days): [bold green]{_money(cost)}[/] list cost{under_contract}"
-        f" over {requests:,} requests; prompt caching saved [bold]{_money(savings)}[/]."
+        f"{gpus} over {requests:,} requests; prompt caching saved [bold]{_money(savings)}[/]."
     )
     table = Table(title="Spend per model", show_lines=False)
     table.add_column("provider/model", overflow="fold")

@@ -223,3 +223,15 @@ def test_the_finops_focus_validator_passes_the_export(focus_run: Settings, tmp_p
         # 578 rules: most apply only to columns an LLM bill has no use for and are skipped; 136 run and pass.
         assert sum(outcome == "passed" for outcome in outcomes.values()) >= 130
         assert failed <= UNDECIDABLE, sorted(failed)
+
+
+def test_changed_contract_terms_leave_focus_at_the_priced_contracted_cost(focus_run: Settings, tmp_path: Path) -> None:
+    # A new contracts file loads before the days are rebuilt: the rows keep the contracted cost they were priced at.
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(focus_run.warehouse.read_bytes())
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute("UPDATE core.contract_terms SET discount_factor = 0.5, contracts_version = 'newer'")
+        (focus,), = conn.execute("SELECT sum(ContractedCost) FROM marts.focus_v1_2").fetchall()
+        (core,), = conn.execute("SELECT sum(contracted_cost_usd) FROM core.usage_priced WHERE cost_status = 'priced'"
+                                ).fetchall()
+    assert focus == core == Decimal("0.54165")

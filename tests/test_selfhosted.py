@@ -22,8 +22,8 @@ SELFHOSTED = """\
 input_weight: 1
 output_weight: 3
 deployments:
-  - {name: llama-a100, models: ["meta-llama/llama-3.1-8b*"], gpu_type: A100, gpus: 1, usd_per_gpu_hour: 2,
-     tokens_per_second: 1000}
+  - {name: llama-a100, models: ["meta-llama/llama-3.1-8b*", "llama-3.1-8b*"], gpu_type: A100, gpus: 1,
+     usd_per_gpu_hour: 2, tokens_per_second: 1000}
   - name: qwen-h100
     models: ["qwen/*"]
     gpu_type: H100
@@ -53,6 +53,9 @@ def hosted(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         _vllm("chatcmpl-l3", "meta-llama/Llama-3.1-8B-Instruct", 100, 10, "2026-03-14"),
         # An API request is priced by the catalogue, not by a GPU: gpt-4o, 1,000 x $2.50/M + 100 x $10/M = $0.0035.
         _vllm("chatcmpl-api", "gpt-4o-2024-08-06", 1000, 100, "2026-03-10"),
+        # Groq's llama matches the llama deployment's patterns, but Groq bills it per token ($0.05/M, $0.08/M):
+        # 10,000 x 0.05 + 1,000 x 0.08 = $0.00058, and none of the GPU day.
+        {**_vllm("chatcmpl-groq", "llama-3.1-8b-instant", 10_000, 1000, "2026-03-10"), "provider": "groq"},
     ])
     path = settings.landing.parent / "selfhosted.yaml"
     path.write_text(SELFHOSTED, encoding="utf-8")
@@ -96,6 +99,7 @@ def test_self_hosted_cost_flows_into_the_spend_marts_marked_apart(hosted: Settin
                         " unpriced_requests FROM marts.daily_model_spend ORDER BY 1, 2")
     assert rows == [
         ("2026-03-10", "gpt-4o", 1, Decimal("0.0035"), 0, 0),
+        ("2026-03-10", "llama-3.1-8b-instant", 1, Decimal("0.00058"), 0, 0),
         ("2026-03-10", "meta-llama/llama-3.1-8b-instruct", 2, 0, 48, 0),
         ("2026-03-10", "qwen/qwen2.5-7b-instruct", 2, 0, 72, 0),
         ("2026-03-14", "meta-llama/llama-3.1-8b-instruct", 1, 0, 48, 0)]

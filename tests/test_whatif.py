@@ -8,15 +8,20 @@ $10/M output): 800,000 uncached + 200,000 cached input and 100,000 output tokens
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from models.savings import SelfHost
 from pipelines.cli import main
+from pipelines.pricing.catalogue import load_catalogue
+from pipelines.pricing.rates import build_rate_card
 from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
+from pipelines.settings import Settings, bundled_pricing_dir
+from pipelines.whatif.levers import Pricer, Volume, self_host, swap
 from tests.conftest import envelope, make_settings, read, write_jsonl
 
 SAVINGS = """\
@@ -147,3 +152,48 @@ def test_cost_per_request_mean_median_and_p95(settings: Settings) -> None:
     assert rows == [
         ("openai", "chat", "gpt-4o", 5, 0, Decimal(22), Decimal(3), Decimal("80.8"), Decimal(100)),
         ("openai", "chat", "gpt-unknown-9", 0, 1, None, None, None, None)]
+
+
+def _pricer() -> Pricer:
+    catalogue = load_catalogue(bundled_pricing_dir())
+    return Pricer(build_rate_card(catalogue), catalogue.exchange_rates)
+
+
+def _volume(provider: str, model: str, **tokens: int) -> Volume:
+    counts = {name: 0 for name in ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens",
+                                   "cache_write_1h_tokens", "output_tokens", "reasoning_tokens", "input_audio_tokens",
+                                   "output_audio_tokens", "input_image_tokens", "output_image_tokens")}
+    return Volume(project="p", provider=provider, model=model, service_tier="standard", is_batch=False,
+                  endpoint_scope="global", context_tier="base", last_seen=datetime(2026, 3, 10, 11), requests=1,
+                  **{**counts, **tokens})
+
+
+def test_a_swap_target_without_cache_write_prices_writes_as_input() -> None:
+    # claude-sonnet-4-5 ($3 input, $3.75 5m writes, $15 output per M): 0.3 + 0.375 + 0.15 = $0.825. gpt-4o-mini has no
+    # cache-write price: the 100,000 written tokens are plain input there, 200,000 x $0.15/M + 10,000 x $0.60/M.
+    volume = _volume("anthropic", "claude-sonnet-4-5", input_tokens=100_000, cache_write_5m_tokens=100_000,
+                     output_tokens=10_000)
+    found = swap([volume], _pricer(), Decimal(1), ["openai/gpt-4o-mini"])
+    assert found is not None
+    assert (found.target, found.current_cost_usd, found.whatif_cost_usd) == (
+        "openai/gpt-4o-mini", Decimal("0.825"), Decimal("0.036"))
+    assert swap([volume], _pricer(), Decimal(1), ["openai/gpt-unknown-9"]) is None
+
+
+def test_traffic_beyond_one_deployment_pays_for_as_many_as_it_needs() -> None:
+    # 1,100,000 tokens a day, 33M a month; one GPU at 10 tokens/s serves 10 x 3,600 x 720 = 25.92M: two of them,
+    # 2 x $1,440 a month, $96 per basis day.
+    volume = _volume("openai", "gpt-4o", input_tokens=1_000_000, output_tokens=100_000)
+    small = SelfHost(name="tiny", gpu_type="T4", gpus=1, usd_per_gpu_hour=Decimal(2), tokens_per_second=Decimal(10),
+                     replaces=["gpt-4o"])
+    found = self_host([volume], _pricer(), Decimal(30), small, "p")
+    assert found is not None
+    assert found.whatif_cost_usd == Decimal(96) and "needs 2 such deployments" in found.assumption
+
+
+def test_whatif_warns_of_a_swap_target_the_catalogue_does_not_list(whatif_run: Settings) -> None:
+    result = CliRunner().invoke(main, ["whatif", "--warehouse", str(whatif_run.warehouse),
+                                       "--swap", "gpt-4o=claude-haiku-4-5"])
+    assert result.exit_code == 0
+    assert "not in the catalogue, so not priced: openai/claude-haiku-4-5" in result.output
+    assert "provider/model" in result.output

@@ -14,7 +14,13 @@ from pipelines.pricing.rates import build_rate_card
 from pipelines.publish import PARQUET_DIR, export_parquet, publish
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.whatif.levers import Pricer
-from pipelines.whatif.opportunities import find_basis, find_opportunities, load_volumes, write_opportunities
+from pipelines.whatif.opportunities import (
+    find_basis,
+    find_opportunities,
+    load_volumes,
+    unknown_targets,
+    write_opportunities,
+)
 
 _TABLES = {
     "spend_forecast": "Forecast daily list spend with 80% and 95% intervals, per model, provider and in total.",
@@ -85,8 +91,12 @@ def savings_opportunities(context: dg.AssetExecutionContext, warehouse: Warehous
             conn.execute("DELETE FROM marts.savings_opportunities")
             context.log.warning("no priced spend yet: no savings to compute")
             return dg.MaterializeResult(metadata={"dagster/row_count": 0})
-        found = find_opportunities(load_volumes(conn, basis), pricer, config, basis)
+        volumes = load_volumes(conn, basis)
+        found = find_opportunities(volumes, pricer, config, basis)
         rows = write_opportunities(conn, found, basis, sources.run_day())
+    missing = unknown_targets(config, volumes, pricer)
+    if missing:
+        context.log.warning("swap targets not in the catalogue (no swap priced to them): " + ", ".join(missing))
     best = max((o.monthly_saving_usd for o in found), default=0)
     context.log.info(f"{rows} savings opportunities over {basis.first} .. {basis.last}; the largest saves "
                      f"${best:,.2f}/month")

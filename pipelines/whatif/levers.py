@@ -7,6 +7,7 @@ a saving is never a past price change in disguise.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,7 +15,7 @@ from fnmatch import fnmatchcase
 
 from models.pricing import ExchangeRates
 from models.savings import SelfHost
-from pipelines.pricing.quote import Usage, quote
+from pipelines.pricing.quote import Usage, quote, select_rate
 from pipelines.pricing.rates import RateCard
 
 MONTH_DAYS = 30
@@ -45,7 +46,6 @@ class Volume:
     output_audio_tokens: int
     input_image_tokens: int
     output_image_tokens: int
-    web_search_requests: int
 
     @property
     def tokens(self) -> int:
@@ -55,6 +55,7 @@ class Volume:
 
     def usage(self) -> Usage:
         # Summed over many requests, so priced like a usage-report bucket: in the band the requests were priced in.
+        # Web-search calls are left out: their free allowances are per day or month, not per summed volume.
         return Usage(
             provider=self.provider, model=self.model, event_time=self.last_seen, service_tier=self.service_tier,
             is_batch=self.is_batch, endpoint_scope=self.endpoint_scope, input_tokens=self.input_tokens,
@@ -62,8 +63,7 @@ class Volume:
             cache_write_1h_tokens=self.cache_write_1h_tokens, output_tokens=self.output_tokens,
             reasoning_tokens=self.reasoning_tokens, input_audio_tokens=self.input_audio_tokens,
             output_audio_tokens=self.output_audio_tokens, input_image_tokens=self.input_image_tokens,
-            output_image_tokens=self.output_image_tokens, web_search_requests=self.web_search_requests,
-            record_grain="bucket", context_tier=self.context_tier)
+            output_image_tokens=self.output_image_tokens, record_grain="bucket", context_tier=self.context_tier)
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,9 @@ class Pricer:
     def cost(self, usage: Usage) -> Decimal | None:
         result = quote(self.card, usage, self.exchange_rates)
         return result.list_cost_usd if result.cost_status == "priced" else None
+
+    def knows(self, provider: str, model: str) -> bool:
+        return any(row.provider == provider and row.model == model for row in self.card.rates)
 
 
 @dataclass(frozen=True)
@@ -180,11 +183,30 @@ def batch(volumes: list[Volume], pricer: Pricer, factor: Decimal) -> Opportunity
                        "the interactive traffic moved to the batch API (results within 24 h), standard tier")
 
 
+# Cache classes a target may not price, and what their tokens become there: plain input.
+_FOLDED = ("cache_read", "cache_write_5m", "cache_write_1h")
+
+
 def _on(pricer: Pricer, usage: Usage, provider: str, model: str) -> Usage:
+    """`usage` moved to another model, in the variant of it that prices every token.
+
+    The target may not offer the source's tier, endpoint scope or long-context band: then its standard, global, base
+    price. A cache class it has no price for (no cache writes, say) is billed there as the plain input it would be.
+    """
     moved = replace(usage, provider=provider, model=model)
-    if pricer.cost(moved) is None:
-        # The target may not offer the source's tier or endpoint scope: price it at its standard, global price.
-        return replace(moved, service_tier="standard", endpoint_scope="global")
+    if pricer.cost(moved) is not None:
+        return moved
+    moved = replace(moved, service_tier="standard", endpoint_scope="global")
+    rate, _ = select_rate(pricer.card, moved)
+    if rate is None:
+        moved = replace(moved, context_tier="base")
+        rate, _ = select_rate(pricer.card, moved)
+    if rate is None:
+        return moved
+    for cost_class in _FOLDED:
+        tokens = getattr(moved, f"{cost_class}_tokens")
+        if tokens and rate.per_unit(cost_class) is None:
+            moved = replace(moved, input_tokens=moved.input_tokens + tokens, **{f"{cost_class}_tokens": 0})
     return moved
 
 
@@ -209,7 +231,9 @@ def swap(volumes: list[Volume], pricer: Pricer, factor: Decimal, targets: list[s
         return None
     then, now, target = min(priced)
     return Opportunity("swap", *_key(volumes)[:3], target, *_key(volumes)[3:], now, then, factor,
-                       "the same input, cached and output tokens priced on the other model; quality not compared")
+                       "the same input, cached and output tokens priced on the other model (cache classes it has no"
+                       " price for as plain input; its standard tier where it lacks the source's); quality not"
+                       " compared")
 
 
 def self_host(volumes: list[Volume], pricer: Pricer, factor: Decimal, deployment: SelfHost,
@@ -230,15 +254,18 @@ def self_host(volumes: list[Volume], pricer: Pricer, factor: Decimal, deployment
     monthly_cost = deployment.gpus * deployment.usd_per_gpu_hour * hours
     capacity = deployment.tokens_per_second * 3600 * hours
     tokens_per_month = tokens * factor
+    # Traffic beyond one deployment's capacity needs more of them: the what-if pays for every one.
+    replicas = max(1, math.ceil(tokens_per_month / capacity))
     models = sorted({f"{v.provider}/{v.model}" for v, _ in pairs})
     single = len(models) == 1
     return Opportunity(
         "self_host", project, pairs[0][0].provider if single else "*", pairs[0][0].model if single else "*",
-        deployment.name, sum(v.requests for v, _ in pairs), tokens, api_cost, monthly_cost / factor, factor,
+        deployment.name, sum(v.requests for v, _ in pairs), tokens, api_cost, replicas * monthly_cost / factor,
+        factor,
         f"{deployment.gpus} x {deployment.gpu_type} at ${deployment.usd_per_gpu_hour}/GPU-hour, "
         f"{deployment.hours_per_day} h/day = ${monthly_cost.quantize(Decimal('0.01'))}/month for up to "
         f"{_tokens(capacity)} tokens/month at {deployment.tokens_per_second} tokens/s; replaces {', '.join(models)}"
-        + ("; above one deployment's capacity" if tokens_per_month > capacity else ""),
+        + (f"; the traffic needs {replicas} such deployments" if replicas > 1 else ""),
         tokens_per_month=tokens_per_month.quantize(Decimal(1), ROUND_HALF_UP),
         crossover_tokens_per_month=(monthly_cost * tokens / api_cost).quantize(Decimal(1), ROUND_HALF_UP))
 

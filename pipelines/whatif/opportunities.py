@@ -44,6 +44,19 @@ def load_volumes(conn: duckdb.DuckDBPyConnection, basis: Basis, project: str | N
     return [Volume(**dict(zip(_VOLUME_FIELDS, row, strict=True))) for row in rows]
 
 
+def unknown_targets(config: SavingsFile, volumes: list[Volume], pricer: Pricer) -> list[str]:
+    """Swap targets the catalogue does not list, as the traffic they would apply to would name them: a bare model id
+    means the traffic's own provider, so another vendor's model needs `provider/model`."""
+    missing = set()
+    for volume in volumes:
+        for targets in swap_targets(config, volume.model):
+            for name in targets:
+                provider, model = name.split("/", 1) if "/" in name else (volume.provider, name)
+                if not pricer.knows(provider, model):
+                    missing.add(f"{provider}/{model}")
+    return sorted(missing)
+
+
 def swap_targets(config: SavingsFile, model: str) -> list[list[str]]:
     """Every target list that applies to `model`: one model, or the members of a class (the cheapest wins)."""
     return [[rule.to] if rule.to else config.classes[rule.to_class or ""]
@@ -71,7 +84,9 @@ def find_opportunities(volumes: list[Volume], pricer: Pricer, config: SavingsFil
                                    project))
         if len(projects) > 1:
             found.append(self_host(volumes, pricer, factor, deployment, "*"))
-    return [opportunity for opportunity in found if opportunity is not None]
+    # Two rules may reach the same target for the same traffic: it is one opportunity.
+    unique = {(o.lever, o.project, o.provider, o.model, o.target): o for o in found if o is not None}
+    return list(unique.values())
 
 
 def write_opportunities(conn: duckdb.DuckDBPyConnection, found: list[Opportunity], basis: Basis,

@@ -1,6 +1,6 @@
--- Allocate the GPU cost of the days getvariable('date_from') .. getvariable('date_to'): each request goes to the first
--- deployment (file order) whose model pattern and platform match it and that was up on its day; the day's cost is
--- shared out by input_weight x input tokens (cached included) + output_weight x output tokens.
+-- Allocate the GPU cost of the days getvariable('date_from') .. getvariable('date_to'): each request without a list
+-- price goes to the first deployment (file order) whose model pattern and platform match it and that was up on its
+-- day; the day's cost is shared out by input_weight x input tokens (cached included) + output_weight x output tokens.
 INSERT INTO core.gpu_allocation
 WITH served AS (
     SELECT e.event_id, e.usage_date, d.deployment,
@@ -13,7 +13,8 @@ WITH served AS (
      AND (d.platform IS NULL OR d.platform = e.platform)
      AND (d.effective_from IS NULL OR e.usage_date >= d.effective_from)
      AND (d.effective_to IS NULL OR e.usage_date < d.effective_to)
-    WHERE e.usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
+    -- A request a catalogue priced was paid per token to a host: it never ran on these GPUs.
+    WHERE e.usage_date BETWEEN getvariable('date_from') AND getvariable('date_to') AND e.cost_status <> 'priced'
     QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY d.priority) = 1
 ),
 days AS (

@@ -59,6 +59,6 @@ COMMENT ON COLUMN marts.daily_model_spend.cache_storage_cost_usd IS 'List cost o
 COMMENT ON COLUMN marts.daily_model_spend.contracted_cost_usd IS 'Cost under the contract overlay (negotiated discounts and rates); equals list_cost_usd where no contract applies. Priced requests only, plus requests priced by contract rates alone.';
 COMMENT ON COLUMN marts.daily_model_spend.list_cost_usd IS 'Total list cost, USD, at the public catalogue rate in force at each request (priced requests only).';
 COMMENT ON COLUMN marts.daily_model_spend.cache_savings_usd IS 'What cache reads would have cost at the uncached input rate, minus what they cost, USD.';
-COMMENT ON COLUMN marts.daily_model_spend.unpriced_requests IS 'Requests with no price (unknown model, tier or unit) and no self-hosted GPU cost: their cost is in no column.';
+COMMENT ON COLUMN marts.daily_model_spend.unpriced_requests IS 'Requests with no list price (unknown model, tier or unit) and no self-hosted GPU cost: not in list_cost_usd (contracted_cost_usd holds those a contract rate prices).';
 COMMENT ON COLUMN marts.daily_model_spend.selfhosted_cost_usd IS 'GPU cost of self-hosted deployments allocated to these requests by weighted tokens, USD; not in list_cost_usd (marts.selfhosted_daily has the deployments).';
 COMMENT ON COLUMN marts.daily_model_spend.reported_cost_usd IS 'Cost the source itself reported (OpenRouter, LiteLLM, Langfuse, OpenAI inline cost), summed over the requests that carry one; NULL when none does. Kept beside list_cost_usd, never merged into it.';

@@ -18,6 +18,8 @@ WITH parties (party, display_name, service_name) AS (
            ('groq', 'Groq', 'GroqCloud'),
            ('together', 'Together AI', 'Together AI Inference'),
            ('fireworks', 'Fireworks AI', 'Fireworks AI Inference'),
+           ('cerebras', 'Cerebras', 'Cerebras Inference'),
+           ('sambanova', 'SambaNova', 'SambaNova Cloud'),
            ('deepseek', 'DeepSeek', 'DeepSeek API'),
            ('cohere', 'Cohere', 'Cohere API'),
            ('xai', 'xAI', 'xAI API'),
@@ -52,12 +54,17 @@ priced AS (
            CASE WHEN (p.input_image_tokens = 0 OR t.input_image IS NOT NULL)
                  AND (p.output_image_tokens = 0 OR t.output_image IS NOT NULL)
                 THEN true ELSE false END AS t_image_rates,
-           t.input_image AS t_input_image, t.output_image AS t_output_image
+           t.input_image AS t_input_image, t.output_image AS t_output_image,
+           t.priority IS NOT NULL AS term_found,
+           -- Where the terms have changed since the event was priced, its own contracted-to-list ratio stands in.
+           CASE WHEN p.list_cost_usd > 0 THEN p.contracted_cost_usd / p.list_cost_usd END AS event_factor
     FROM core.usage_priced AS p
     JOIN core.price_rates AS r ON r.catalogue_version = p.catalogue_version AND r.rate_id = p.rate_id
-    -- The contract term that set the contracted cost: the first of its contract, in file order, covering the event.
+    -- The contract term that set the contracted cost: the first of its contract, in file order, covering the event,
+    -- from the contracts version the event was priced with (a newer file applies once the days are rebuilt).
     LEFT JOIN core.contract_terms AS t
-      ON t.contract_name = p.contract_name
+      ON t.contracts_version = p.contracts_version
+     AND t.contract_name = p.contract_name
      AND t.provider = p.price_provider
      AND p.model GLOB t.model_glob
      AND p.event_time >= t.effective_from
@@ -68,7 +75,7 @@ priced AS (
 lines AS (
     SELECT p.usage_date, p.price_provider, p.vendor, p.platform, p.model, p.project, p.service_tier, p.is_batch,
            p.rate_id, p.catalogue_version, p.time_window, p.contract_name, p.context_band, p.usd_per_unit,
-           p.discount_factor,
+           p.discount_factor, p.term_found, p.event_factor,
            unnest([
                {'token_class': 'input', 'quantity': p.input_tokens, 'consumed': p.input_tokens,
                 'list_rate': p.r_input, 'contract_rate': p.t_input, 'uncached_rate': NULL},
@@ -117,6 +124,8 @@ units AS (
            CAST(l.list_rate * l.usd_per_unit AS DECIMAL(38, 18)) AS list_unit_price,
            CAST(l.uncached_rate * l.usd_per_unit AS DECIMAL(38, 18)) AS uncached_unit_price,
            CASE WHEN l.contract_name IS NULL THEN CAST(l.list_rate * l.usd_per_unit AS DECIMAL(38, 18))
+                WHEN NOT l.term_found
+                THEN CAST(l.list_rate * l.usd_per_unit * coalesce(l.event_factor, 1) AS DECIMAL(38, 18))
                 WHEN l.contract_rate IS NOT NULL THEN CAST(l.contract_rate AS DECIMAL(38, 18))
                 ELSE CAST(l.list_rate * l.usd_per_unit * coalesce(l.discount_factor, 1) AS DECIMAL(38, 18))
            END AS contracted_unit_price

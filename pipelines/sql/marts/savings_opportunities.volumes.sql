@@ -13,8 +13,7 @@ SELECT coalesce(p.project, '(none)') AS project, p.price_provider AS provider, p
        sum(p.input_audio_tokens) AS input_audio_tokens,
        sum(p.output_audio_tokens) AS output_audio_tokens,
        sum(p.input_image_tokens) AS input_image_tokens,
-       sum(p.output_image_tokens) AS output_image_tokens,
-       sum(p.web_search_requests) AS web_search_requests
+       sum(p.output_image_tokens) AS output_image_tokens
 FROM core.usage_priced AS p
 JOIN core.price_rates AS r ON r.catalogue_version = p.catalogue_version AND r.rate_id = p.rate_id
 WHERE p.cost_status = 'priced' AND p.usage_date BETWEEN $basis_from AND $basis_to

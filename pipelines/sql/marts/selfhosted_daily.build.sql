@@ -33,7 +33,8 @@ SELECT u.usage_date, u.deployment, u.gpu_type, u.gpus, u.gpu_hours, u.gpu_cost_u
             THEN u.gpu_cost_usd * 1000000 / (s.input_tokens + s.output_tokens) END,
        CASE WHEN u.capacity_tokens > 0
             THEN (coalesce(s.input_tokens, 0) + coalesce(s.output_tokens, 0)) / u.capacity_tokens END,
-       CASE WHEN coalesce(s.requests, 0) = 0 THEN u.gpu_cost_usd
+       -- Nothing allocated (no requests, or none with weighted tokens): the whole day was idle.
+       CASE WHEN coalesce(s.allocated_cost_usd, 0) = 0 THEN u.gpu_cost_usd
             WHEN u.capacity_tokens > 0
             THEN u.gpu_cost_usd * greatest(0, 1 - (s.input_tokens + s.output_tokens) / u.capacity_tokens) END
 FROM up AS u

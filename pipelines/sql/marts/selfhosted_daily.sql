@@ -25,7 +25,7 @@ COMMENT ON COLUMN marts.selfhosted_daily.gpu_cost_usd IS 'GPU hours x price per 
 COMMENT ON COLUMN marts.selfhosted_daily.requests IS 'Requests it served that day.';
 COMMENT ON COLUMN marts.selfhosted_daily.input_tokens IS 'Input tokens served, cached included.';
 COMMENT ON COLUMN marts.selfhosted_daily.output_tokens IS 'Output tokens generated.';
-COMMENT ON COLUMN marts.selfhosted_daily.allocated_cost_usd IS 'GPU cost allocated to those requests (all of gpu_cost_usd when any request carried tokens).';
+COMMENT ON COLUMN marts.selfhosted_daily.allocated_cost_usd IS 'GPU cost allocated to those requests: all of gpu_cost_usd (to within rounding) when any request carried weighted tokens, else 0.';
 COMMENT ON COLUMN marts.selfhosted_daily.cost_per_1m_tokens_usd IS 'gpu_cost_usd per million tokens served (input and output), USD: the effective price of self-hosting, idle time included.';
 COMMENT ON COLUMN marts.selfhosted_daily.utilisation IS 'Tokens served over capacity (tokens_per_second x hours up); NULL when the file states no throughput.';
-COMMENT ON COLUMN marts.selfhosted_daily.idle_cost_usd IS 'GPU cost not used: gpu_cost_usd x (1 - utilisation), all of it on a day with no requests; NULL when utilisation is unknown.';
+COMMENT ON COLUMN marts.selfhosted_daily.idle_cost_usd IS 'GPU cost not used: gpu_cost_usd x (1 - utilisation); all of it on a day nothing was allocated; NULL when utilisation is unknown.';
