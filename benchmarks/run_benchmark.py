@@ -9,7 +9,9 @@ and on a fresh warehouse file:
 * meterline, warm instance: the same command with a DAGSTER_HOME that already exists, created once per invocation by
   an untimed warm-up `meterline run` over a tiny separate landing folder (every later run of a user);
 * data path (no Dagster): the functions the Dagster assets call, in the assets' order, called from a plain Python
-  process (`run_data_path()`): ingest, rate card, model resolution, then the four daily rebuilds over the whole range;
+  process (`run_data_path()`): contract terms, rate card, ingest, model resolution, the six daily rebuilds over the
+  whole range (events, priced events, GPU allocation, three marts), then the monitoring steps (savings opportunities,
+  forecast/anomalies/budgets, alerts, publishing analytics.duckdb and its Parquet export) and the alert delivery;
 * floor: one DuckDB query that scans the same files, extracts the token buckets of every shape, joins an inline
   price table and writes spend per day and model into a fresh DuckDB file.
 
@@ -28,6 +30,7 @@ import argparse
 import contextlib
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -195,27 +198,56 @@ def run_floor(landing: Path, warehouse: Path, stats: Path) -> None:
                                  "requests": int(requests or 0), "list_cost_usd": float(cost or 0.0)}))
 
 
-# The in-process steps of the data path, in order, as reported in its stats file.
-DATA_STEPS = ("raw/usage_files", "core/price_rates", "core/contract_terms", "day range", "core/usage_events",
-              "core/usage_priced", "marts/daily_model_spend", "marts/daily_project_spend")
+# The in-process steps of the data path, in the order `meterline run` runs them, as reported in its stats file. Within
+# a Dagster job the in-process executor starts the ready steps in the order of their step keys, so the ingest job runs
+# contract_terms, price_rates, usage_files; the daily job ends daily_model_spend, daily_project_spend,
+# selfhosted_daily; the monitoring job runs savings_opportunities, spend_outlook, raw/alerts, published/analytics.
+DATA_STEPS = ("core/contract_terms", "core/price_rates", "raw/usage_files", "day range", "core/usage_events",
+              "core/usage_priced", "core/gpu_allocation", "marts/daily_model_spend", "marts/daily_project_spend",
+              "marts/selfhosted_daily", "marts/savings_opportunities", "spend_outlook (forecast, anomalies, budgets)",
+              "raw/alerts", "published/analytics (publish)", "published/analytics (Parquet export)",
+              "alert delivery (deliver_due)")
+# The steps `meterline run` gained since the benchmark last measured only ingest, pricing and the two spend marts.
+NEW_STEPS = ("core/gpu_allocation", "marts/selfhosted_daily", "marts/savings_opportunities",
+             "spend_outlook (forecast, anomalies, budgets)", "raw/alerts", "published/analytics (publish)",
+             "published/analytics (Parquet export)", "alert delivery (deliver_due)")
+DAILY_ASSETS = ("core/usage_events", "core/usage_priced", "core/gpu_allocation", "marts/daily_model_spend",
+                "marts/daily_project_spend", "marts/selfhosted_daily")
+# Where each step runs in `meterline run`.
+STEP_JOB = {**dict.fromkeys(DATA_STEPS[:3], "ingest_job"), "day range": "runner, between the runs",
+            **dict.fromkeys(DAILY_ASSETS, "daily_job"), **dict.fromkeys(DATA_STEPS[10:15], "monitoring_job"),
+            "alert delivery (deliver_due)": "runner, after the runs"}
+# WarehouseResource.LOCK_WAIT_SECONDS (pipelines/resources.py, which imports Dagster, so it is not imported here).
+LOCK_WAIT_SECONDS = 30.0
 
 
 def run_data_path(landing: Path, warehouse: Path, stats: Path) -> None:
-    """Child-process entry of the data path: what `meterline run`'s assets do, without Dagster.
+    """Child-process entry of the data path: what `meterline run`'s assets and runner do, without Dagster.
 
-    Mirrors pipelines/assets/*.py and the resources they use: every asset opens its own connection through
-    WarehouseResource.connection() (`connect` + `ensure_schema`) and loads the catalogue through
-    SourcesResource.catalogue() (`load_catalogue`), so this does the same. Not done here, because they are not the
-    assets' data work: `meterline run`'s preflight, its asset checks, the Dagster instance and run bookkeeping, and
-    the summary the CLI prints at the end.
+    Mirrors pipelines/runner.py, pipelines/assets/*.py and the resources they use: every asset opens its own
+    connection through WarehouseResource.connection() (`connect_waiting` + `ensure_schema`) and loads its
+    configuration through SourcesResource (`load_catalogue`, `load_contracts`, `load_deployments`, `load_selfhosted`,
+    `load_savings`, `load_alerts`, each of the last four with no file, as in `meterline run` by default), so this
+    does the same. The run day is today in UTC, as SourcesResource.run_day() without METERLINE_TODAY. Not done here,
+    because they are not the assets' data work: `meterline run`'s preflight, its asset checks, the Dagster instance
+    and run bookkeeping, and the summary the CLI prints at the end.
     """
+    from pipelines.alerts.config import load_alerts
+    from pipelines.alerts.outbox import deliver_due, utc_now
     from pipelines.ingest.loader import ingest_landing
+    from pipelines.monitoring import raise_alerts, run_monitoring
     from pipelines.pricing.catalogue import load_catalogue
     from pipelines.pricing.contracts import load_contracts, write_contract_terms
+    from pipelines.pricing.deployments import load_deployments
     from pipelines.pricing.rates import build_rate_card
-    from pipelines.pricing.store import resolve_models, write_rate_card
+    from pipelines.pricing.store import current_catalogue_version, resolve_models, write_rate_card
+    from pipelines.publish import PARQUET_DIR, export_parquet, publish
+    from pipelines.selfhosted.deployments import load_selfhosted, write_gpu_deployments
     from pipelines.settings import bundled_pricing_dir
-    from pipelines.warehouse import connect, ensure_schema, rebuild_days
+    from pipelines.warehouse import connect, connect_waiting, ensure_schema, rebuild_days
+    from pipelines.whatif.config import load_savings
+    from pipelines.whatif.levers import Pricer
+    from pipelines.whatif.opportunities import find_basis, find_opportunities, load_volumes, write_opportunities
 
     pricing = bundled_pricing_dir()
     steps: dict[str, float] = {}
@@ -229,54 +261,118 @@ def run_data_path(landing: Path, warehouse: Path, stats: Path) -> None:
         steps[name] = now - clock
         clock = now
 
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with connect(warehouse) as conn:  # raw/usage_files
-        ensure_schema(conn)
+    @contextlib.contextmanager
+    def connection() -> Any:  # WarehouseResource.connection()
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        with connect_waiting(warehouse, LOCK_WAIT_SECONDS) as conn:
+            ensure_schema(conn)
+            yield conn
+
+    def run_day() -> date:  # SourcesResource.run_day() without METERLINE_TODAY
+        return datetime.now(UTC).date()
+
+    # ingest_job
+    contracts = load_contracts(None)  # core/contract_terms: no overlay, as in `meterline run` by default
+    with connection() as conn:
+        write_contract_terms(conn, contracts)
+    lap("core/contract_terms")
+
+    catalogue = load_catalogue(pricing)  # core/price_rates
+    card = build_rate_card(catalogue)
+    with connection() as conn:
+        write_rate_card(conn, catalogue, card)
+    lap("core/price_rates")
+
+    with connection() as conn:  # raw/usage_files
         report = ingest_landing(conn, landing)
     figures.update(rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected, files=report.files_loaded)
     lap("raw/usage_files")
 
-    catalogue = load_catalogue(pricing)  # core/price_rates
-    card = build_rate_card(catalogue)
-    with connect(warehouse) as conn:
-        ensure_schema(conn)
-        write_rate_card(conn, catalogue, card)
-    lap("core/price_rates")
-
-    contracts = load_contracts(None)  # core/contract_terms: no overlay, as in `meterline run` by default
-    with connect(warehouse) as conn:
-        ensure_schema(conn)
-        write_contract_terms(conn, contracts)
-    lap("core/contract_terms")
-
-    with connect(warehouse, read_only=True) as conn:  # the whole range of days present in staging
-        span = conn.execute("SELECT min(usage_date), max(usage_date) FROM staging.usage_records").fetchone()
-    if not span or span[0] is None:
+    # runner._days_present, then one block of contiguous days (runner.day_blocks bridges gaps of up to 7 days)
+    with connect(warehouse, read_only=True) as conn:
+        present = sorted(row[0] for row in conn.execute(
+            "SELECT DISTINCT usage_date FROM staging.usage_records"
+            " UNION SELECT DISTINCT usage_date FROM core.usage_events").fetchall())
+    if not present:
         raise SystemExit("data path: nothing staged")
-    first, last = span
+    if any((b - a).days > 8 for a, b in itertools.pairwise(present)):
+        raise SystemExit("data path: the days form more than one block; `meterline run` would run several")
+    first, last = present[0], present[-1]
     figures.update(first_day=first.isoformat(), last_day=last.isoformat())
     lap("day range")
 
+    # daily_job
     catalogue = load_catalogue(pricing)  # core/usage_events
-    with connect(warehouse) as conn:
-        ensure_schema(conn)
-        resolve_models(conn, catalogue, first, last)
+    with connection() as conn:
+        resolve_models(conn, catalogue, first, last, load_deployments(None))
         figures["usage_events"] = rebuild_days(conn, "core.usage_events", first, last)
     lap("core/usage_events")
 
-    with connect(warehouse) as conn:  # core/usage_priced
-        ensure_schema(conn)
-        figures["usage_priced"] = rebuild_days(conn, "core.usage_priced", first, last,
-                                               {"catalogue_version": catalogue.version,
-                                                "contracts_version": contracts.version})
+    with connection() as conn:  # core/usage_priced, with the assets' _versions and _later_days_on_monthly_quotas
+        version = current_catalogue_version(conn)
+        if version is None:
+            raise SystemExit("data path: core.price_rates is empty")
+        row = conn.execute("SELECT any_value(contracts_version) FROM core.contract_terms").fetchone()
+        versions = {"catalogue_version": version, "contracts_version": str(row[0]) if row and row[0] else "none"}
+        figures["usage_priced"] = rebuild_days(conn, "core.usage_priced", first, last, versions)
+        conn.execute(
+            "SELECT min(usage_date), max(usage_date) FROM core.usage_priced WHERE usage_date > ? AND quota_group IN ("
+            " SELECT DISTINCT quota_group FROM core.usage_priced WHERE usage_date BETWEEN ? AND ?"
+            " AND regexp_matches(quota_group, '/\\d{4}-\\d{2}$'))",
+            [last, first, last],
+        ).fetchone()
     lap("core/usage_priced")
 
-    for table in ("marts.daily_model_spend", "marts.daily_project_spend"):
-        with connect(warehouse) as conn:
-            ensure_schema(conn)
+    selfhosted = load_selfhosted(None)  # core/gpu_allocation
+    with connection() as conn:
+        write_gpu_deployments(conn, selfhosted)
+        figures["gpu_allocation"] = rebuild_days(conn, "core.gpu_allocation", first, last)
+    lap("core/gpu_allocation")
+
+    for table in ("marts.daily_model_spend", "marts.daily_project_spend", "marts.selfhosted_daily"):
+        with connection() as conn:
             figures[table] = rebuild_days(conn, table, first, last)
         lap(table.replace(".", "/"))
 
+    # monitoring_job
+    savings = load_savings(None)  # marts/savings_opportunities
+    catalogue = load_catalogue(pricing)
+    pricer = Pricer(build_rate_card(catalogue), catalogue.exchange_rates)
+    with connection() as conn:
+        basis = find_basis(conn, savings.basis_days)
+        if basis is None:
+            conn.execute("DELETE FROM marts.savings_opportunities")
+            figures["savings_opportunities"] = 0
+        else:
+            found = find_opportunities(load_volumes(conn, basis), pricer, savings, basis)
+            figures["savings_opportunities"] = write_opportunities(conn, found, basis, run_day())
+    lap("marts/savings_opportunities")
+
+    alerts = load_alerts(None)  # spend_outlook: the five forecast, anomaly and budget marts
+    with connection() as conn:
+        result = run_monitoring(conn, alerts, run_day())
+    figures["spend_forecast"] = len(result.outlook.forecast) if result.outlook is not None else 0
+    figures["spend_anomalies"] = len(result.anomalies)
+    lap("spend_outlook (forecast, anomalies, budgets)")
+
+    alerts = load_alerts(None)  # raw/alerts
+    with connection() as conn:
+        figures["new_alerts"] = len(raise_alerts(conn, alerts, utc_now()))
+    lap("raw/alerts")
+
+    published = publish(warehouse)  # published/analytics: analytics.duckdb beside the warehouse, then Parquet
+    figures["published_tables"] = len(published.tables)
+    lap("published/analytics (publish)")
+    figures["parquet_partitions"] = export_parquet(published.path, published.path.parent / PARQUET_DIR)
+    lap("published/analytics (Parquet export)")
+
+    # After the Dagster runs, `meterline run` sends the outbox's due alerts itself (runner.run_pipeline).
+    delivery = deliver_due(warehouse, load_alerts(None))
+    figures["alerts_sent"] = delivery.sent
+    lap("alert delivery (deliver_due)")
+
+    if "dagster" in sys.modules:
+        raise SystemExit("data path: Dagster was imported")
     stats.write_text(json.dumps({"steps_s": steps, "total_s": time.perf_counter() - started, **figures}))
 
 
@@ -448,6 +544,7 @@ class Sample:
     max_processes: int
     log: Path
     extra: dict[str, Any] = field(default_factory=dict)
+    load_before: float = float("nan")  # 1-minute load average of the machine just before the run (shared hosts)
 
 
 def _launch(command: list[str], log: Path, env: dict[str, str], cwd: Path) -> dict[str, Any]:
@@ -530,10 +627,12 @@ def warm_instance(workdir: Path) -> WarmUp:
 
 
 def _warehouse_figures(warehouse: Path) -> dict[str, Any]:
-    """Sanity figures from a finished meterline warehouse (read after the timing, not part of it)."""
+    """Sanity figures from a finished meterline warehouse and the analytics copy published beside it (read after
+    the timing, not part of it)."""
     import duckdb
 
     digest = "md5(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR))"
+    analytics = warehouse.parent / "analytics.duckdb"  # publish's default, METERLINE_ANALYTICS being unset
     try:
         with duckdb.connect(str(warehouse), read_only=True) as conn:
             staged = conn.execute("SELECT count(*) FROM staging.usage_records").fetchone()
@@ -542,13 +641,25 @@ def _warehouse_figures(warehouse: Path) -> dict[str, Any]:
                 f"{digest} FROM marts.daily_model_spend AS t"
             ).fetchone()
             project = conn.execute(f"SELECT count(*), {digest} FROM marts.daily_project_spend AS t").fetchone()
+            # FOCUS 1.2: its ListCost must add up to the list cost of the priced requests, exactly (DECIMAL).
+            focus = conn.execute(
+                "WITH f AS (SELECT count(*) AS n, sum(ListCost) AS list_cost FROM marts.focus_v1_2),"
+                " p AS (SELECT sum(list_cost_usd) AS list_cost FROM core.usage_priced WHERE cost_status = 'priced')"
+                " SELECT f.n, f.list_cost::VARCHAR, p.list_cost::VARCHAR, f.list_cost = p.list_cost,"
+                " (f.list_cost - p.list_cost)::VARCHAR FROM f, p"
+            ).fetchone()
+        with duckdb.connect(str(analytics), read_only=True) as conn:
+            published = conn.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts'").fetchone()
     except duckdb.Error as exc:
         return {"error": str(exc).splitlines()[0]}
-    if not staged or not spend or not project:
+    if not staged or not spend or not project or not focus or not published:
         return {"error": "no rows"}
     return {"staged_rows": staged[0], "out_rows": spend[0], "requests": int(spend[1] or 0),
             "list_cost_usd": float(spend[2] or 0), "list_cost_exact": spend[3], "model_mart_md5": spend[4],
-            "project_rows": project[0], "project_mart_md5": project[1]}
+            "project_rows": project[0], "project_mart_md5": project[1], "focus_rows": focus[0],
+            "focus_list_cost": focus[1], "priced_list_cost": focus[2], "focus_equals_priced": bool(focus[3]),
+            "focus_minus_priced": focus[4], "published_tables": published[0]}
 
 
 def run_data_path_sample(data: Dataset, run_dir: Path, repeat: int) -> Sample:
@@ -579,7 +690,7 @@ def run_floor_sample(data: Dataset, run_dir: Path, repeat: int) -> Sample:
 
 
 def time_checks_and_summary(warehouse: Path, landing: Path) -> dict[str, float]:
-    """Time what `meterline run` does beyond the assets' data work but outside Dagster: its five asset checks and
+    """Time what `meterline run` does beyond the assets' data work but outside Dagster: its asset checks and
     the closing summary, called directly on a finished warehouse (after the timed runs; page cache warm).
 
     Each check opens its own connection through WarehouseResource, as in a run, so that cost is included."""
@@ -613,6 +724,13 @@ def time_checks_and_summary(warehouse: Path, landing: Path) -> dict[str, float]:
         print_summary(conn, Console(file=io.StringIO(), width=120), warehouse)
     timings["summary"] = time.perf_counter() - start
     return timings
+
+
+def _load_average() -> float:
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -713,19 +831,30 @@ def _cross_check(ok: dict[str, list[Sample]]) -> list[str]:
                      f"{_count(figures.get('requests'))} requests, list cost "
                      f"${figures.get('list_cost_usd', float('nan')):,.2f} (exact sum "
                      f"{figures.get('list_cost_exact', 'n/a')}); marts {_count(figures.get('out_rows'))} + "
-                     f"{_count(figures.get('project_rows'))} rows")
+                     f"{_count(figures.get('project_rows'))} rows; marts.focus_v1_2 "
+                     f"{_count(figures.get('focus_rows'))} rows, sum(ListCost) {figures.get('focus_list_cost', 'n/a')}"
+                     f" vs list cost of the priced requests {figures.get('priced_list_cost', 'n/a')}: "
+                     + ("**equal**" if figures.get("focus_equals_priced") else
+                        f"**NOT equal** (difference {figures.get('focus_minus_priced', 'n/a')})")
+                     + f"; {_count(figures.get('published_tables'))} marts published to analytics.duckdb")
     floor = last["floor"]
     lines.append(f"- DuckDB floor: counted {_count(floor.get('requests'))} requests, list cost "
                  f"${floor.get('list_cost_usd', float('nan')):,.2f} (it keeps the duplicate and the negative line, "
                  "applies no batch, tier or long-context rates)")
-    keys = ("staged_rows", "requests", "list_cost_exact", "model_mart_md5", "project_mart_md5")
+    keys = ("staged_rows", "requests", "list_cost_exact", "model_mart_md5", "project_mart_md5", "focus_rows",
+            "focus_list_cost", "published_tables")
     runs = [s.extra for name in CONTENDERS[:3] for s in ok[name]]
     if runs and all("list_cost_exact" in r for r in runs):
         same = all(tuple(r.get(k) for k in keys) == tuple(runs[0].get(k) for k in keys) for r in runs)
         verdict = ("**equal**" if same else "**NOT equal**")
+        focus_ok = all(r.get("focus_equals_priced") for r in runs)
         lines += ["", f"Across all {len(runs)} successful meterline and data-path runs, the staged row count, the "
-                  f"priced requests, the exact DECIMAL list-cost sum and an md5 of both marts' full contents are "
-                  f"{verdict}."]
+                  f"priced requests, the exact DECIMAL list-cost sum, an md5 of both spend marts' full contents, the "
+                  f"row count of marts.focus_v1_2 and the exact sum of its ListCost, and the number of marts "
+                  f"published to analytics.duckdb are {verdict}. In "
+                  + ("every one of them" if focus_ok else "**not all** of them")
+                  + " the FOCUS ListCost sum equals the list cost of the priced requests in core.usage_priced "
+                  "exactly (DECIMAL, no rounding)."]
     else:
         lines += ["", "The data path could not be compared with meterline (a run failed or gave no figures)."]
     return lines
@@ -773,6 +902,8 @@ def render(args: argparse.Namespace, data: Dataset, samples: list[Sample], info:
         _mem_row("largest-process peak RSS samples (MiB)", by, "peak_rss_kib"),
         _row("processes in the tree (max seen)", [str(max((s.max_processes for s in by[n]), default=0))
                                                   for n in CONTENDERS]),
+        _row("1-minute load average of the machine just before each run",
+             [", ".join(f"{s.load_before:.2f}" for s in by[n]) for n in CONTENDERS]),
         _row("throughput at the median (requests/s)", [f"{data.requests / med[n]:,.0f}" for n in CONTENDERS]),
         _row("**ratio median / median(floor)**", [f"**{med[n] / med['floor']:.1f}x**" for n in CONTENDERS[:3]] + [""]),
     ]
@@ -785,6 +916,7 @@ def render(args: argparse.Namespace, data: Dataset, samples: list[Sample], info:
 
     overhead = med["meterline-warm"] - med["data-path"]
     checks = sum(v for k, v in extras.items() if k.startswith("check "))
+    n_checks = sum(1 for k in extras if k.startswith("check ")) or "seven"
     summary = extras.get("summary", float("nan"))
     lines += [
         "",
@@ -794,14 +926,15 @@ def render(args: argparse.Namespace, data: Dataset, samples: list[Sample], info:
         f"{med['meterline-warm']:.2f} − {med['data-path']:.2f} = {overhead:.2f} s** "
         f"({overhead / med['meterline-warm']:.0%} of the warm run). This difference holds everything "
         "`meterline run` does beyond the assets' own calls: interpreter start-up and importing Dagster and the "
-        "definitions, the preflight (catalogue load, schema), opening the instance, two `execute_in_process` runs "
-        f"with their event logs and one materialisation record per asset and day ({args.days} days x 4 daily "
-        "assets), the five asset checks, and the summary the CLI prints.",
+        "definitions, the preflight (catalogue, deployments, alerts, savings and self-hosted files; schema), opening "
+        "the instance, three `execute_in_process` runs (ingest, daily, monitoring) with their event logs and one "
+        f"materialisation record per asset and day ({args.days} days x {len(DAILY_ASSETS)} daily assets), the "
+        f"{n_checks} asset checks, and the summary the CLI prints.",
     ]
     if extras:
         lines.append(
-            f"- Of that, the five asset checks and the summary, called directly on a finished data-path warehouse "
-            "after the timed runs (second pass of the checks, each with its own connection as in a run): "
+            f"- Of that, the {n_checks} asset checks and the summary, called directly on a finished data-path "
+            "warehouse after the timed runs (second pass of the checks, each with its own connection as in a run): "
             f"checks {checks:.2f} s ("
             + ", ".join(f"{k.removeprefix('check ')} {v:.2f}" for k, v in extras.items() if k.startswith("check "))
             + f"), summary {summary:.2f} s. They are meterline's own SQL, not Dagster; what remains, about "
@@ -828,9 +961,14 @@ def render(args: argparse.Namespace, data: Dataset, samples: list[Sample], info:
     steps = _step_medians(ok["data-path"])
     if steps:
         total = sum(steps.values())
-        lines += ["", "Where the data path spends its time (in-process step times, median over its runs):", "",
-                  "| step | median (s) | share |", "|---|---:|---:|"]
-        lines += [f"| {step} | {value:.2f} | {value / total:.0%} |" for step, value in steps.items()]
+        new = sum(steps[step] for step in NEW_STEPS)
+        lines += ["", "Where the data path spends its time (in-process step times, median over its runs; *new* marks "
+                  "the steps `meterline run` gained since the previous RESULTS.md):", "",
+                  "| step | in `meterline run` | median (s) | share |", "|---|---|---:|---:|"]
+        lines += [f"| {step}{' *(new)*' if step in NEW_STEPS else ''} | {STEP_JOB[step]} | {value:.2f} | "
+                  f"{value / total:.0%} |" for step, value in steps.items()]
+        lines += [f"| **sum of the step medians** | | **{total:.2f}** | 100% |",
+                  f"| of which the new steps | | {new:.2f} | {new / total:.0%} |"]
     lines += ["", *_cross_check(ok)]
     failed = [s for s in samples if s.rc != 0]
     if failed:
@@ -869,16 +1007,26 @@ def render(args: argparse.Namespace, data: Dataset, samples: list[Sample], info:
         "## What the data path does",
         "",
         "`run_data_path()` in `run_benchmark.py`, run as a plain Python child (no Dagster imported), calls the "
-        "functions the Dagster assets call, in the same order and with the same arguments, on a fresh warehouse: "
-        "`ingest_landing(conn, landing)` (raw/usage_files, with the same worker processes); `load_catalogue` of the "
-        "bundled pricing folder, `build_rate_card`, `write_rate_card` (core/price_rates); `write_contract_terms` "
-        "with no contract overlay (core/contract_terms); the day range min..max of "
-        "`staging.usage_records`; `resolve_models(conn, catalogue, first, last)` and `rebuild_days` of "
-        "`core.usage_events`; `rebuild_days` of `core.usage_priced` with the catalogue and contract versions; then of "
-        "`marts.daily_model_spend` and `marts.daily_project_spend`, all over the whole range at once as "
-        "`meterline run` does for contiguous days. Like the assets (through `WarehouseResource.connection()` and "
-        "`SourcesResource.catalogue()`), every step opens its own connection with `connect` + `ensure_schema` and "
-        "the two steps that need the catalogue each load it. It leaves out the preflight, the asset checks and the "
+        "functions the Dagster assets call, in the order `meterline run` runs them (within a job Dagster's in-process "
+        "executor starts the ready steps in step-key order) and with the same arguments, on a fresh warehouse. "
+        "Ingest job: `write_contract_terms` with no contract overlay (core/contract_terms); `load_catalogue` of the "
+        "bundled pricing folder, `build_rate_card`, `write_rate_card` (core/price_rates); `ingest_landing(conn, "
+        "landing)` (raw/usage_files, with the same worker processes). Then the runner's day range (the distinct days "
+        "of `staging.usage_records` and `core.usage_events`, one block). Daily job, over the whole range at once as "
+        "`meterline run` does for contiguous days: `resolve_models(conn, catalogue, first, last, deployments)` and "
+        "`rebuild_days` of `core.usage_events`; `rebuild_days` of `core.usage_priced` with the catalogue and contract "
+        "versions read back as the asset does, and its monthly-quota query; `write_gpu_deployments` and "
+        "`rebuild_days` of `core.gpu_allocation`; `rebuild_days` of `marts.daily_model_spend`, "
+        "`marts.daily_project_spend` and `marts.selfhosted_daily`. Monitoring job: `find_basis`, `load_volumes`, "
+        "`find_opportunities` with a `Pricer` of a freshly built rate card, `write_opportunities` "
+        "(marts/savings_opportunities); `run_monitoring` (spend_outlook: forecast, month-end projection, backtest, "
+        "anomalies, budgets); `raise_alerts` (raw/alerts); `publish` of every mart and view into analytics.duckdb "
+        "beside the warehouse and `export_parquet` of the day-grain marts and the FOCUS rows (published/analytics). "
+        "Last, `deliver_due`, which `meterline run` calls itself after the Dagster runs. The savings, alerts, "
+        "self-hosted and deployments files are absent, as in a default `meterline run`, and the run day is today "
+        "(UTC). Like the assets (through `WarehouseResource.connection()` and `SourcesResource`), every step opens "
+        "its own connection with `connect_waiting` + `ensure_schema` and loads its own configuration (the three "
+        "steps that need the catalogue each load it). It leaves out the preflight, the asset checks and the "
         "summary, so those count in the overhead above, where they are timed separately.",
         "",
         "## What the floor does and does not do",
@@ -960,10 +1108,12 @@ def main(argv: list[str] | None = None) -> int:
     samples: list[Sample] = []
     for repeat in range(1, args.repeats + 1):
         for name in CONTENDERS:
+            load = _load_average()
             sample = runners[name](data, workdir / "runs" / f"{name}-{repeat}", repeat)
+            sample.load_before = load
             samples.append(sample)
             status = "ok" if sample.rc == 0 else f"FAILED rc={sample.rc} (see {sample.log})"
-            print(f"[{repeat}/{args.repeats}] {name:14s} {sample.wall_s:8.2f}s  tree PSS "
+            print(f"[{repeat}/{args.repeats}] {name:14s} {sample.wall_s:8.2f}s  load {load:4.2f}  tree PSS "
                   f"{_mib(sample.peak_tree_pss_kib):>6s} MiB  largest RSS {_mib(sample.peak_rss_kib):>6s} MiB  "
                   f"{sample.max_processes} proc  {status}", flush=True)
             if sample.rc != 0:

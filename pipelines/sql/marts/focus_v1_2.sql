@@ -72,6 +72,24 @@ priced AS (
     WHERE p.cost_status = 'priced'
     QUALIFY row_number() OVER (PARTITION BY p.event_id ORDER BY t.priority) = 1
 ),
+summed AS (
+    -- Events that share every price input (rates, contract term, pair rules) sum before they are split into token
+    -- classes: a million requests become a few thousand groups.
+    SELECT * EXCLUDE (event_id, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
+                      output_tokens, reasoning_tokens, input_audio_tokens, output_audio_tokens, input_image_tokens,
+                      output_image_tokens, cache_storage_token_hours, web_search_requests, web_search_billable,
+                      event_factor),
+           CASE WHEN NOT term_found THEN event_factor END AS event_factor,
+           sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+           sum(cache_write_5m_tokens) AS cache_write_5m_tokens, sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+           sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens,
+           sum(input_audio_tokens) AS input_audio_tokens, sum(output_audio_tokens) AS output_audio_tokens,
+           sum(input_image_tokens) AS input_image_tokens, sum(output_image_tokens) AS output_image_tokens,
+           sum(cache_storage_token_hours) AS cache_storage_token_hours,
+           sum(web_search_requests) AS web_search_requests, sum(web_search_billable) AS web_search_billable
+    FROM priced
+    GROUP BY ALL
+),
 lines AS (
     SELECT p.usage_date, p.price_provider, p.vendor, p.platform, p.model, p.project, p.service_tier, p.is_batch,
            p.rate_id, p.catalogue_version, p.time_window, p.contract_name, p.context_band, p.usd_per_unit,
@@ -117,7 +135,7 @@ lines AS (
                {'token_class': 'web_search', 'quantity': p.web_search_billable, 'consumed': p.web_search_requests,
                 'list_rate': p.r_web_search, 'contract_rate': p.t_web_search, 'uncached_rate': NULL}
            ], recursive := true)
-    FROM priced AS p
+    FROM summed AS p
 ),
 units AS (
     SELECT l.*,
