@@ -14,6 +14,7 @@ from models.savings import SavingsFile, Swap
 from pipelines.pricing.catalogue import CatalogueError, load_catalogue
 from pipelines.pricing.rates import build_rate_card
 from pipelines.settings import Settings
+from pipelines.summary import money
 from pipelines.warehouse import WarehouseLocked, connect
 from pipelines.whatif.config import load_savings
 from pipelines.whatif.levers import Opportunity, Pricer
@@ -36,22 +37,18 @@ def _adhoc(config: SavingsFile, swaps: tuple[str, ...]) -> SavingsFile:
     return config.model_copy(update={"swaps": [_swap(value) for value in swaps], "self_host": []})
 
 
-def _money(value: Decimal) -> str:
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
-
-
 def _table(found: list[Opportunity]) -> Table:
     table = Table(title="What if", title_justify="left")
-    money = ("cost", "what if", "saving / month", "ratio")
-    for name in ("lever", "project", "model", "to", *money):
-        table.add_column(name, justify="right" if name in money else "left")
+    figures = ("cost", "what if", "saving / month", "ratio")
+    for name in ("lever", "project", "model", "to", *figures):
+        table.add_column(name, justify="right" if name in figures else "left")
     for o in sorted(found, key=lambda o: o.monthly_saving_usd, reverse=True):
         target = o.target
         if o.crossover_tokens_per_month is not None and o.tokens_per_month is not None:
             target += (f" (pays off above {o.crossover_tokens_per_month / 1_000_000:,.0f}M tokens/month; now "
                        f"{o.tokens_per_month / 1_000_000:,.1f}M)")
         table.add_row(o.lever, escape(o.project), escape(f"{o.provider}/{o.model}"), escape(target),
-                      _money(o.current_cost_usd), _money(o.whatif_cost_usd), _money(o.monthly_saving_usd),
+                      money(o.current_cost_usd), money(o.whatif_cost_usd), money(o.monthly_saving_usd),
                       f"{o.price_ratio}" if o.price_ratio is not None else "")
     return table
 

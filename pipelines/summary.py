@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from pipelines.reprice import RepriceOutcome
 
 
-def _money(value: Decimal | float | None) -> str:
-    return "-" if value is None else f"${value:,.2f}"
+def money(value: Decimal | float | None) -> str:
+    """Dollars to the cent, the way every report and table of the CLI shows them ("-" for no figure)."""
+    if value is None:
+        return "-"
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
 def _tokens(value: int | None) -> str:
@@ -37,11 +40,11 @@ def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: 
         console.print("[yellow]No usage in the warehouse yet.[/]")
         return
     first, last, days, requests, cost, savings, unpriced, contracted, selfhosted = span
-    under_contract = f" ({_money(contracted)} under your contracts)" if contracted != cost else ""
-    gpus = f", plus {_money(selfhosted)} of self-hosted GPU time" if selfhosted else ""
+    under_contract = f" ({money(contracted)} under your contracts)" if contracted != cost else ""
+    gpus = f", plus {money(selfhosted)} of self-hosted GPU time" if selfhosted else ""
     console.print(
-        f"\n[bold]Spend {first} .. {last}[/] ({days} days): [bold green]{_money(cost)}[/] list cost{under_contract}"
-        f"{gpus} over {requests:,} requests; prompt caching saved [bold]{_money(savings)}[/]."
+        f"\n[bold]Spend {first} .. {last}[/] ({days} days): [bold green]{money(cost)}[/] list cost{under_contract}"
+        f"{gpus} over {requests:,} requests; prompt caching saved [bold]{money(savings)}[/]."
     )
     table = Table(title="Spend per model", show_lines=False)
     table.add_column("provider/model", overflow="fold")
@@ -54,7 +57,7 @@ def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: 
     ).fetchall()
     for provider, model, reqs, tokens_in, tokens_cached, tokens_out, list_cost, saved, unpriced_n in rows:
         table.add_row(f"{provider}/{model}", f"{reqs:,}", _tokens(tokens_in), _tokens(tokens_cached),
-                      _tokens(tokens_out), _money(list_cost), _money(saved),
+                      _tokens(tokens_out), money(list_cost), money(saved),
                       f"[red]{unpriced_n:,}[/]" if unpriced_n else "0")
     console.print(table)
 
@@ -62,19 +65,19 @@ def print_summary(conn: duckdb.DuckDBPyConnection, console: Console, warehouse: 
         "SELECT project, sum(list_cost_usd), sum(requests) FROM marts.daily_project_spend"
         " GROUP BY ALL ORDER BY 2 DESC LIMIT 8"
     ).fetchall()
-    console.print("[bold]By project:[/] " + "; ".join(f"{p} {_money(c)}" for p, c, _ in projects))
+    console.print("[bold]By project:[/] " + "; ".join(f"{p} {money(c)}" for p, c, _ in projects))
     for name, days_up, gpu_cost, per_million, idle in conn.execute(
             "SELECT deployment, count(*), sum(gpu_cost_usd), sum(gpu_cost_usd) * 1000000"
             " / nullif(sum(input_tokens + output_tokens), 0), sum(idle_cost_usd) FROM marts.selfhosted_daily"
             " GROUP BY ALL ORDER BY 1").fetchall():
-        console.print(f"[bold]Self-hosted[/] {name}: {_money(gpu_cost)} of GPU time over {days_up} days, "
-                      + (f"{_money(per_million)} per 1M tokens" if per_million is not None else "no tokens served")
-                      + (f", {_money(idle)} idle" if idle is not None else "") + " (marts.selfhosted_daily)")
+        console.print(f"[bold]Self-hosted[/] {name}: {money(gpu_cost)} of GPU time over {days_up} days, "
+                      + (f"{money(per_million)} per 1M tokens" if per_million is not None else "no tokens served")
+                      + (f", {money(idle)} idle" if idle is not None else "") + " (marts.selfhosted_daily)")
     for name, committed, spent, used, elapsed in conn.execute(
         "SELECT contract_name, commitment_usd, contracted_spend_usd, share_consumed, share_of_term_elapsed"
         " FROM marts.contract_commitments ORDER BY contract_name"
     ).fetchall():
-        console.print(f"[bold]Commitment[/] {name}: {_money(spent)} of {_money(committed)} used ({used:.1%}), "
+        console.print(f"[bold]Commitment[/] {name}: {money(spent)} of {money(committed)} used ({used:.1%}), "
                       f"{elapsed:.1%} of the term elapsed")
 
     if unpriced:

@@ -44,11 +44,9 @@ _CHAT_MISSING = "streaming chunk without usage, or an error response"
 # Model families only Mistral's own API serves under these bare names; other hosts namespace them (mistralai/...).
 _MISTRAL_FAMILIES = ("mistral-", "codestral-", "magistral-", "ministral-", "pixtral-", "devstral-", "open-mistral-",
                      "voxtral-")
-# Keys only xAI's usage object has: Live Search sources and the charge in ticks (docs.x.ai cost-tracking).
-_XAI_USAGE = ("num_sources_used", "cost_in_usd_ticks")
+# xAI's usage alone has `num_sources_used` (Live Search) and `cost_in_usd_ticks` (docs.x.ai cost-tracking); SambaNova's
+# carries `is_last_response` and `time_to_first_token` (sambanova-python types/chat/chat_completion_response.py).
 _XAI_TICK_EXPONENT = 10  # 1 USD = 10^10 ticks
-# SambaNova's usage carries its timings beside the counts (sambanova-python types/chat/chat_completion_response.py).
-_SAMBANOVA_USAGE = ("is_last_response", "time_to_first_token")
 # TGI's system_fingerprint is "<version>-<docker label>", the label "native" outside the official images, else
 # "sha-<commit>" (router/src/server.rs): "3.1.2-dev0-native", "3.0.1-sha-bb9095a".
 _TGI_FINGERPRINT = re.compile(r"\d+\.\d+\.\d+(?:-dev\d+)?-(?:native|sha-[0-9a-f]+)")
@@ -171,18 +169,20 @@ def _chat_host(resp: dict[str, Any], usage: dict[str, Any], response_id: str | N
     choices = resp.get("choices")
     if choices and type(choices) is list and type(choices[0]) is dict and "content_filter_results" in choices[0]:
         return "azure"
-    if any(key in usage for key in _XAI_USAGE) or model.startswith("grok-"):
+    # Plain `in` tests, not any() over the key tuples: this runs for every OpenAI-shaped record.
+    if "num_sources_used" in usage or "cost_in_usd_ticks" in usage or model.startswith("grok-"):
         # Vertex relays xAI's usage object unchanged for its `xai/grok-...` partner models.
         return "vertex" if model.startswith("xai/") else "xai"
     if "time_info" in resp:
         return "cerebras"
-    if any(key in usage for key in _SAMBANOVA_USAGE):
+    if "is_last_response" in usage or "time_to_first_token" in usage:
         return "sambanova"
     # SGLang's UsageInfo puts reasoning_tokens at the top of usage, OpenAI under completion_tokens_details.
     if "reasoning_tokens" in usage:
         return "sglang"
     fingerprint = resp.get("system_fingerprint")
-    if isinstance(fingerprint, str) and _TGI_FINGERPRINT.fullmatch(fingerprint):
+    # OpenAI's own fingerprints start "fp_": only others are matched against TGI's.
+    if type(fingerprint) is str and not fingerprint.startswith("fp_") and _TGI_FINGERPRINT.fullmatch(fingerprint):
         return "tgi"
     return None
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from html import escape
 
 import plotly.graph_objects as go
 
 from pipelines.report.data import Anomaly, DaySpend, ReportData
+from pipelines.summary import money
 
 CHART_HEIGHT = 420
 MAX_TICKS = 12
@@ -27,9 +27,6 @@ td:last-child { white-space: normal; }
 th { text-align: left; background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
-
-def _usd(value: Decimal | float) -> str:
-    return f"${value:,.2f}"
 
 
 def _share(value: float | None) -> str:
@@ -130,7 +127,7 @@ def _forecast_note(data: ReportData) -> str:
     f = data.forecast
     low = " Short history: a flat average with a wide interval." if f.status == "low_history" else ""
     return _note(f"Latest forecast, made on {f.generated_on} from spend through {f.trained_through} ({f.method}):"
-                 f" {_usd(sum(day.spend_usd for day in f.days))} over the next {len(f.days)} days. Bands: 80% and"
+                 f" {money(sum(day.spend_usd for day in f.days))} over the next {len(f.days)} days. Bands: 80% and"
                  f" 95% prediction intervals; red spans and crosses: anomaly episodes.{low}")
 
 
@@ -144,7 +141,7 @@ def _anomalies(data: ReportData) -> str:
             return a.explanation
         return f"{a.explanation} (inside the {levels.get(a.covered_by, a.covered_by)} episode)"
 
-    rows = [(a.start_date, a.end_date, a.level, a.provider, a.model, a.severity, a.status, _usd(a.impact_usd),
+    rows = [(a.start_date, a.end_date, a.level, a.provider, a.model, a.severity, a.status, money(a.impact_usd),
              f"{a.impact_pct:+}%", explained(a)) for a in data.anomalies]
     return _table(("from", "to", "level", "provider", "model", "severity", "status", "impact", "impact %",
                    "explanation"), rows, frozenset({7, 8}))
@@ -154,8 +151,8 @@ def _projection(data: ReportData) -> str:
     if not data.projection:
         return _note("No month-end projection yet: it comes with the first forecast.", empty=True)
     first = data.projection[0]
-    rows = [("all spend" if p.level == "total" else p.provider, _usd(p.mtd_actual_usd), _usd(p.projected_usd),
-             f"{_usd(p.lo_80_usd)} - {_usd(p.hi_80_usd)}", f"{_usd(p.lo_95_usd)} - {_usd(p.hi_95_usd)}")
+    rows = [("all spend" if p.level == "total" else p.provider, money(p.mtd_actual_usd), money(p.projected_usd),
+             f"{money(p.lo_80_usd)} - {money(p.hi_80_usd)}", f"{money(p.lo_95_usd)} - {money(p.hi_95_usd)}")
             for p in data.projection]
     return (_note(f"{first.month:%B %Y}, actual through {first.actual_through} (run of {first.generated_on}).")
             + _table(("scope", "month to date", "projected", "80% interval", "95% interval"), rows,
@@ -170,22 +167,22 @@ def _chart(fig: go.Figure, div_id: str, with_plotlyjs: bool) -> str:
 def render_html(data: ReportData) -> str:
     title = f"meterline spend report {data.first} .. {data.last}"
     kpis = "".join(f'<div class="kpi">{escape(label)}<b>{escape(value)}</b></div>' for label, value in (
-        ("list cost", _usd(data.list_cost_usd)), ("contracted cost", _usd(data.contracted_cost_usd)),
-        ("cache savings", _usd(data.cache_savings_usd)), ("requests", f"{data.requests:,}"),
+        ("list cost", money(data.list_cost_usd)), ("contracted cost", money(data.contracted_cost_usd)),
+        ("cache savings", money(data.cache_savings_usd)), ("requests", f"{data.requests:,}"),
         ("days with spend", str(data.days_with_spend))))
     unpriced = (_note(f"{data.unpriced_requests:,} requests have no price and are not in these totals.", empty=True)
                 if data.unpriced_requests else "")
     no_spend = "" if data.totals else _note("No spend in this period.", empty=True)
     models = _table(("provider", "model", "requests", "list cost", "contracted cost", "cache savings", "unpriced",
                      "share"),
-                    [(m.provider, m.model, f"{m.requests:,}", _usd(m.list_cost_usd), _usd(m.contracted_cost_usd),
-                      _usd(m.cache_savings_usd), f"{m.unpriced_requests:,}", _share(m.share)) for m in data.models],
+                    [(m.provider, m.model, f"{m.requests:,}", money(m.list_cost_usd), money(m.contracted_cost_usd),
+                      money(m.cache_savings_usd), f"{m.unpriced_requests:,}", _share(m.share)) for m in data.models],
                     frozenset(range(2, 8)))
     projects = _table(("project", "requests", "list cost", "share"),
-                      [(p.project, f"{p.requests:,}", _usd(p.list_cost_usd), _share(p.share)) for p in data.projects],
+                      [(p.project, f"{p.requests:,}", money(p.list_cost_usd), _share(p.share)) for p in data.projects],
                       frozenset({1, 2, 3}))
     savings = _note(f"What cache reads would have cost at the uncached input rate, less what they cost:"
-                    f" {_usd(data.cache_savings_usd)} over the period.")
+                    f" {money(data.cache_savings_usd)} over the period.")
     body = "\n".join([
         f"<h1>{escape(title)}</h1>", f'<div class="kpis">{kpis}</div>', unpriced, no_spend,
         "<h2>Daily spend by model</h2>", _chart(spend_by_model(data), "chart-spend-by-model", True),
