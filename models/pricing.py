@@ -10,6 +10,11 @@ the base is carried onto an already-modified rate as the same ratio.
 
 Token classes are exclusive buckets, except reasoning, which is a subset of output. A modality class without a
 rate (audio, image) is billed at its text rate, as the providers do when they publish no separate price.
+
+Platforms that bill time instead (Replicate, Modal, dedicated endpoints) list `hardware`: SKUs with a dated price per
+second of one unit of the SKU (an instance on Replicate, one GPU, CPU core or GiB of memory on Modal). A request on
+such a SKU whose model the catalogue does not price per token is billed for its seconds, and its tokens cost nothing
+more.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ RATE_FIELDS: tuple[str, ...] = (
 )
 TOKEN_RATE_FIELDS: tuple[str, ...] = RATE_FIELDS[:-2]
 MAX_RATE_DECIMALS = 6
+# Per-second prices are small: Modal's CPU core costs $0.0000131 a second, a GiB of memory $0.00000222.
+MAX_SECOND_DECIMALS = 10
 ServiceTierName = Literal["priority", "flex", "scale", "fast"]
 EndpointScope = Literal["global", "geo", "in_region"]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -233,15 +240,64 @@ class ModelEntry(BaseModel):
 
     @model_validator(mode="after")
     def _periods_do_not_overlap(self) -> ModelEntry:
-        periods = sorted(self.prices, key=lambda p: p.effective_from)
-        for earlier, later in itertools.pairwise(periods):
-            if earlier.effective_to is not None and earlier.effective_to > later.effective_from:
-                raise ValueError(
-                    f"price periods overlap: {earlier.effective_from:%Y-%m-%d} ends {earlier.effective_to:%Y-%m-%d},"
-                    f" after the next starts {later.effective_from:%Y-%m-%d}"
-                )
-            if earlier.effective_from == later.effective_from:
-                raise ValueError(f"two price periods start on {later.effective_from:%Y-%m-%d}")
+        check_periods(self.prices)
+        return self
+
+
+def check_periods(prices: list[PricePeriod] | list[HardwarePeriod]) -> None:
+    periods = sorted(prices, key=lambda p: p.effective_from)
+    for earlier, later in itertools.pairwise(periods):
+        if earlier.effective_to is not None and earlier.effective_to > later.effective_from:
+            raise ValueError(
+                f"price periods overlap: {earlier.effective_from:%Y-%m-%d} ends {earlier.effective_to:%Y-%m-%d},"
+                f" after the next starts {later.effective_from:%Y-%m-%d}"
+            )
+        if earlier.effective_from == later.effective_from:
+            raise ValueError(f"two price periods start on {later.effective_from:%Y-%m-%d}")
+
+
+class HardwarePeriod(BaseModel):
+    """The price of one second of one unit of a hardware SKU, in force from `effective_from`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    effective_from: datetime
+    effective_to: datetime | None = Field(default=None, description="exclusive; defaults to the next period")
+    per_second: Decimal = Field(ge=0)
+    source: str = Field(min_length=1)
+    checked: date
+    notes: str | None = None
+
+    _midnight = field_validator("effective_from", "effective_to", mode="before")(midnight_utc)
+
+    @field_validator("per_second")
+    @classmethod
+    def _places(cls, value: Decimal) -> Decimal:
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > MAX_SECOND_DECIMALS:
+            raise ValueError(f"at most {MAX_SECOND_DECIMALS} decimal places per second (got {value})")
+        return value
+
+    @model_validator(mode="after")
+    def _sane(self) -> HardwarePeriod:
+        check_utc(self.effective_from, self.effective_to)
+        if self.effective_to is not None and self.effective_to <= self.effective_from:
+            raise ValueError("effective_to must be after effective_from")
+        return self
+
+
+class HardwareEntry(BaseModel):
+    """A SKU billed by the second, by the name the platform's usage records give it (lower case)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9.\-_]*$")
+    name: str | None = None
+    prices: list[HardwarePeriod] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _periods_do_not_overlap(self) -> HardwareEntry:
+        check_periods(self.prices)
         return self
 
 
@@ -250,7 +306,17 @@ class ProviderCatalogue(BaseModel):
 
     provider: str = Field(pattern=r"^[a-z0-9_\-]+$")
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217; non-USD needs fx rates")
-    models: list[ModelEntry] = Field(min_length=1)
+    models: list[ModelEntry] = Field(default_factory=list)
+    hardware: list[HardwareEntry] = Field(default_factory=list, description="SKUs billed per second")
+
+    @model_validator(mode="after")
+    def _prices_something(self) -> ProviderCatalogue:
+        if not self.models and not self.hardware:
+            raise ValueError("list at least one of `models` or `hardware`")
+        ids = [entry.id for entry in self.hardware]
+        if len(ids) != len(set(ids)):
+            raise ValueError("a hardware id is listed twice")
+        return self
 
 
 class ExchangeRate(BaseModel):

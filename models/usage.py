@@ -44,6 +44,8 @@ class UsageRecord(BaseModel):
     input_image_tokens: int = Field(default=0, ge=0, description="uncached image input billed as its own class")
     output_image_tokens: int = Field(default=0, ge=0)
     cache_storage_token_hours: Decimal = Field(default=Decimal(0), ge=0, description="explicit cache held, token-hours")
+    hardware: str | None = Field(default=None, description="the SKU billed by time (Replicate, Modal), lower case")
+    compute_seconds: Decimal = Field(default=Decimal(0), ge=0, description="seconds of one unit of `hardware`")
     web_search_requests: int = Field(ge=0)
     requests: int = Field(ge=0, description="1 per request; an aggregate's count; 0 when the source counts none")
     record_grain: Literal["request", "chunk", "bucket"] = Field(

@@ -60,9 +60,9 @@ def _grain_check(asset: dg.AssetsDefinition, table: str, grain: str) -> dg.Asset
 
 
 daily_model_spend_unique_grain = _grain_check(daily_model_spend, "marts.daily_model_spend",
-                                              "usage_date, provider, model")
+                                              "usage_date, provider, model, hardware")
 daily_project_spend_unique_grain = _grain_check(daily_project_spend, "marts.daily_project_spend",
-                                                "usage_date, provider, project, api_key_id, model")
+                                                "usage_date, provider, project, api_key_id, model, hardware")
 
 
 # On the allocation, not the pricing: a self-hosted request has no list price but does have its GPU cost.

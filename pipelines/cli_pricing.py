@@ -151,6 +151,9 @@ def catalogue_warnings(catalogue: Catalogue, today: date, stale_days: int) -> li
 @click.option("--web-search", default=0, show_default=True, help="Web-search calls")
 @click.option("--web-search-used", default=0, show_default=True,
               help="Calls already made in the free allowance's day or month")
+@click.option("--hardware", help="The SKU the request ran on, for platforms that bill time (gpu-a100-large, h100)")
+@click.option("--seconds", "compute_seconds", default="0", show_default=True,
+              help="Seconds of one unit of --hardware (GPU-seconds on Modal, instance-seconds on Replicate)")
 @click.option("--tier", default="standard", show_default=True,
               type=click.Choice(["standard", "priority", "flex", "scale", "fast"]), help="Service tier as served")
 @click.option("--batch", is_flag=True, help="Sent through a batch API")
@@ -162,7 +165,8 @@ def catalogue_warnings(catalogue: Catalogue, today: date, stale_days: int) -> li
 def quote_command(provider: str, model: str, platform: str, input_tokens: int, cache_read: int,
                   cache_write_5m: int, cache_write_1h: int, output_tokens: int, reasoning: int, input_audio: int,
                   output_audio: int, input_image: int, output_image: int, cache_storage_hours: str,
-                  web_search: int, web_search_used: int, tier: str, batch: bool, endpoint_scope: str | None,
+                  web_search: int, web_search_used: int, hardware: str | None, compute_seconds: str, tier: str,
+                  batch: bool, endpoint_scope: str | None,
                   at: str | None, pricing_dir: str | None, contracts_file: str | None) -> None:
     """Price one request and show each line with the rule that produced it."""
     catalogue = _load(pricing_dir)
@@ -179,6 +183,10 @@ def quote_command(provider: str, model: str, platform: str, input_tokens: int, c
         storage = Decimal(cache_storage_hours)
     except ArithmeticError:
         raise click.UsageError(f"--cache-storage-hours expects a number, got {cache_storage_hours!r}") from None
+    try:
+        seconds = Decimal(compute_seconds)
+    except ArithmeticError:
+        raise click.UsageError(f"--seconds expects a number, got {compute_seconds!r}") from None
     if reasoning > output_tokens:
         raise click.UsageError("--reasoning counts part of --output, so it cannot exceed it")
     resolved = ModelIndex.from_catalogue(catalogue).resolve(provider, model, platform)
@@ -189,7 +197,8 @@ def quote_command(provider: str, model: str, platform: str, input_tokens: int, c
                   output_tokens=output_tokens, reasoning_tokens=reasoning, input_audio_tokens=input_audio,
                   output_audio_tokens=output_audio, input_image_tokens=input_image, output_image_tokens=output_image,
                   cache_storage_token_hours=storage, web_search_requests=web_search,
-                  web_search_used_before=web_search_used)
+                  web_search_used_before=web_search_used,
+                  hardware=hardware.strip().lower() if hardware else None, compute_seconds=seconds)
     result = quote(build_rate_card(catalogue), usage, catalogue.exchange_rates, list(contracts.terms.contracts))
     console.print(f"{resolved.price_provider}/{resolved.model} at {moment:%Y-%m-%d %H:%M:%S} UTC, {tier}"
                   f"{', batch' if batch else ''}, scope {scope}, catalogue {catalogue.version}")
@@ -234,7 +243,7 @@ def _print_lines(result: Quote, usage: Usage) -> None:
                       f"free ({rate.web_search_free_calls:,} per {rate.web_search_free_period})")
     for line in result.lines:
         per, unit_label = _display_unit(line.rate_column)
-        quantity = f"{line.quantity:,}" if line.unit != "token-hours" else _plain(line.quantity)
+        quantity = f"{line.quantity:,}" if line.unit not in ("token-hours", "seconds") else _plain(line.quantity)
         head = f"  {line.label:<23}{quantity:>12} {line.unit:<11}"
         if line.rate is None or line.cost is None:
             console.print(f"{head} x  no rate in the catalogue")
@@ -249,6 +258,8 @@ def _display_unit(column: str) -> tuple[Decimal, str]:
         return Decimal(1000), "1k"
     if column == "cache_storage":
         return _PER_1M, "1M token-hours"
+    if column == "compute_second":
+        return Decimal(1), "second"
     return _PER_1M, "1M"
 
 

@@ -48,6 +48,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                                        contracts=str(settings.contracts or ""),
                                        unpriced_share_warn=settings.unpriced_share_warn,
                                        azure_deployments=str(settings.azure_deployments or ""),
+                                       hardware=str(settings.hardware or ""),
                                        alerts=str(settings.alerts or ""),
                                        savings=str(settings.savings or ""),
                                        selfhosted=str(settings.selfhosted or ""),

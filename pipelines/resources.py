@@ -17,6 +17,7 @@ from pipelines.alerts.config import load_alerts
 from pipelines.pricing.catalogue import Catalogue, load_catalogue
 from pipelines.pricing.contracts import Contracts, load_contracts
 from pipelines.pricing.deployments import load_deployments
+from pipelines.pricing.hardware_map import HardwareMap, load_hardware_map
 from pipelines.selfhosted.deployments import load_selfhosted
 from pipelines.warehouse import connect_waiting, ensure_schema
 from pipelines.whatif.config import load_savings
@@ -46,6 +47,7 @@ class SourcesResource(dg.ConfigurableResource):
     contracts: str = ""
     unpriced_share_warn: float = 0.01
     azure_deployments: str = ""
+    hardware: str = ""
     alerts: str = ""
     savings: str = ""
     selfhosted: str = ""
@@ -70,6 +72,9 @@ class SourcesResource(dg.ConfigurableResource):
 
     def deployments(self) -> dict[str, str]:
         return load_deployments(Path(self.azure_deployments) if self.azure_deployments else None)
+
+    def hardware_map(self) -> HardwareMap:
+        return load_hardware_map(Path(self.hardware) if self.hardware else None)
 
     def contract_overlay(self) -> Contracts:
         return load_contracts(Path(self.contracts) if self.contracts else None)

@@ -16,6 +16,7 @@ from pipelines.automation import range_tags
 from pipelines.definitions import build_definitions
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.deployments import load_deployments
+from pipelines.pricing.hardware_map import load_hardware_map
 from pipelines.selfhosted.deployments import load_selfhosted
 from pipelines.settings import Settings, bundled_dagster_yaml
 from pipelines.warehouse import connect, ensure_schema
@@ -66,6 +67,7 @@ def preflight(settings: Settings) -> None:
         raise RunError(f"landing folder {settings.landing} does not exist")
     load_catalogue(settings.pricing)
     load_deployments(settings.azure_deployments)
+    load_hardware_map(settings.hardware)
     load_alerts(settings.alerts)
     load_savings(settings.savings)
     load_selfhosted(settings.selfhosted)

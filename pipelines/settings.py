@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from pipelines.pricing.catalogue import DEPLOYMENTS_FILE, HARDWARE_FILE
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -34,6 +36,7 @@ class Settings:
     contracts: Path | None = None
     unpriced_share_warn: float = 0.01
     azure_deployments: Path | None = None
+    hardware: Path | None = None
     alerts: Path | None = None
     savings: Path | None = None
     selfhosted: Path | None = None
@@ -58,7 +61,8 @@ class Settings:
 
         pricing_dir = pick(pricing, "METERLINE_PRICING", bundled_pricing_dir())
         kept_beside = pricing_dir / "contracts.yaml"
-        deployments_beside = pricing_dir / "azure_deployments.yaml"
+        deployments_beside = pricing_dir / DEPLOYMENTS_FILE
+        hardware_beside = pricing_dir / HARDWARE_FILE
         warehouse_path = pick(warehouse, "METERLINE_WAREHOUSE", Path("warehouse") / "meterline.duckdb")
         alerts_beside = warehouse_path.parent / "alerts.yaml"
         savings_beside = warehouse_path.parent / "savings.yaml"
@@ -73,6 +77,7 @@ class Settings:
             unpriced_share_warn=float(os.environ.get("METERLINE_UNPRICED_SHARE_WARN", "0.01")),
             azure_deployments=_optional(None, "METERLINE_AZURE_DEPLOYMENTS")
             or (deployments_beside if deployments_beside.is_file() else None),
+            hardware=_optional(None, "METERLINE_HARDWARE") or (hardware_beside if hardware_beside.is_file() else None),
             alerts=_optional(alerts, "METERLINE_ALERTS") or (alerts_beside if alerts_beside.is_file() else None),
             savings=_optional(savings, "METERLINE_SAVINGS") or (savings_beside if savings_beside.is_file() else None),
             selfhosted=_optional(selfhosted, "METERLINE_SELFHOSTED")

@@ -16,7 +16,7 @@ BASELINE_DAYS = 28
 TOP = 3
 CLASS_COSTS = {"c_input": "input", "c_cache_read": "cache read", "c_cache_write": "cache write",
                "c_output": "output", "c_web_search": "web search", "c_audio_image": "audio and image",
-               "c_cache_storage": "cache storage"}
+               "c_cache_storage": "cache storage", "c_compute": "compute time"}
 DIMENSIONS = {"model": "model", "project": "project", "api_key_id": "api key"}
 # A fall of this many points in a project's cache hit rate is named in the explanation.
 CACHE_DROP_POINTS = 20.0

@@ -56,7 +56,7 @@ def usage_events(
     first, last = day_range(context)
     catalogue = sources.catalogue()
     with warehouse.connection() as conn:
-        resolved = resolve_models(conn, catalogue, first, last, sources.deployments())
+        resolved = resolve_models(conn, catalogue, first, last, sources.deployments(), sources.hardware_map())
         unknown = sorted({raw for _, _, raw, resolution in resolved if not resolution.known})
         if unknown:
             context.log.warning(f"models not in the catalogue (flagged unpriced): {', '.join(unknown)}")

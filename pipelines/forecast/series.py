@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 CLASSES = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output", "web_search", "audio", "image",
-           "cache_storage")
+           "cache_storage", "compute")
 QUANTITIES = [f"q_{name}" for name in CLASSES]
 COSTS = [f"c_{name}" for name in CLASSES]
 RATES = [f"r_{name}" for name in CLASSES]

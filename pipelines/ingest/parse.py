@@ -65,6 +65,8 @@ STAGING_SCHEMA = pa.schema(
         ("input_image_tokens", pa.int64()),
         ("output_image_tokens", pa.int64()),
         ("cache_storage_token_hours", pa.decimal128(24, 6)),
+        ("hardware", pa.string()),
+        ("compute_seconds", pa.decimal128(24, 6)),
         ("web_search_requests", pa.int64()),
         ("requests", pa.int64()),
         ("record_grain", pa.string()),
@@ -201,6 +203,19 @@ def _storage(envelope: dict[str, Any]) -> Decimal:
     return hours
 
 
+def _seconds(value: Any, source: str) -> Decimal:
+    """Seconds of hardware time, to the microsecond."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise RecordError(f"{source} compute_seconds is not a number: {value!r}"[:200])
+    try:
+        seconds = Decimal(str(value)).quantize(_STORAGE_QUANTUM)
+    except ArithmeticError:
+        raise RecordError(f"{source} compute_seconds is not a number: {value!r}"[:200]) from None
+    if not seconds.is_finite() or seconds < 0 or seconds >= _STORAGE_LIMIT:
+        raise RecordError(f"{source} compute_seconds is out of range: {value!r}"[:200])
+    return seconds
+
+
 def _reported(value: Any) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite() or value.adjusted() >= 12:
         raise RecordError(f"reported cost is not an amount: {value!r}"[:200])
@@ -225,7 +240,7 @@ _DEFAULTS: dict[str, Any] = {
     "platform": None, "project": None, "api_key_id": None, "user_id": None, "is_batch": False,
     "endpoint_scope": None, "input_audio_tokens": 0, "output_audio_tokens": 0, "input_image_tokens": 0,
     "output_image_tokens": 0, "requests": 1, "record_grain": "request", "context_tier": None,
-    "input_unknown": False, "reported_cost_usd": None,
+    "input_unknown": False, "reported_cost_usd": None, "hardware": None, "compute_seconds": None,
 }
 
 
@@ -250,6 +265,7 @@ def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, sou
     scope, platform, is_batch = m["endpoint_scope"], m["platform"], m["is_batch"]
     project, api_key, user = m["project"], m["api_key_id"], m["user_id"]
     storage, searches = _NO_STORAGE, m["web_search_requests"]
+    hardware, seconds = m["hardware"], m["compute_seconds"]
     if envelope:
         # The envelope's fields win over the record's; read inline: this runs for every enveloped line.
         value = envelope.get("platform")
@@ -277,6 +293,11 @@ def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, sou
             storage = _storage(envelope)
         if envelope.get("web_search_requests") is not None:
             searches = _web_searches(envelope, searches)
+        if envelope.get("hardware") is not None:
+            # Replicate's prediction names no hardware: the caller knows what its deployment runs on.
+            hardware = _envelope_text(envelope, "hardware")
+        if envelope.get("compute_seconds") is not None:
+            seconds = envelope["compute_seconds"]
     if not model:
         raise RecordError("missing field model: the record names none; give the envelope a `model`")
     if scope is not None and scope not in _SCOPES:
@@ -306,6 +327,8 @@ def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, sou
         m["input_image_tokens"],
         m["output_image_tokens"],
         storage,
+        hardware.strip().lower() or None if hardware else None,
+        _NO_STORAGE if seconds is None else _seconds(seconds, "record"),
         searches,
         m["requests"],
         grain,

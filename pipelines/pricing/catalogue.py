@@ -16,9 +16,12 @@ from models.pricing import ExchangeRates, ProviderCatalogue
 # libyaml's safe loader parses the catalogue about 4x faster than the pure-Python one (0.3 s instead of 1.3 s).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Not providers: the dated conversion of non-USD catalogue currencies into USD, and the user's own contract
-# overlay when they keep it in their catalogue folder (see pipelines/settings.py).
+# overlay, Azure deployments and hardware map when they keep them in their catalogue folder (pipelines/settings.py).
 EXCHANGE_RATES_FILE = "exchange_rates.yaml"
 CONTRACTS_FILE = "contracts.yaml"
+DEPLOYMENTS_FILE = "azure_deployments.yaml"
+HARDWARE_FILE = "hardware.yaml"
+_NOT_PROVIDERS = (EXCHANGE_RATES_FILE, CONTRACTS_FILE, DEPLOYMENTS_FILE, HARDWARE_FILE)
 
 
 class CatalogueError(ValueError):
@@ -112,7 +115,7 @@ def load_catalogue(directory: Path) -> Catalogue:
     preflight and in two assets of the same process, so it is parsed once per content version."""
     if not directory.is_dir():
         raise CatalogueError(f"{directory}: pricing directory does not exist")
-    files = sorted(path for path in directory.glob("*.yaml") if path.name not in (EXCHANGE_RATES_FILE, CONTRACTS_FILE))
+    files = sorted(path for path in directory.glob("*.yaml") if path.name not in _NOT_PROVIDERS)
     if not files:
         raise CatalogueError(f"{directory}: no *.yaml catalogue files")
     fx_path = directory / EXCHANGE_RATES_FILE

@@ -37,6 +37,10 @@ class Usage:
     cache_storage_token_hours: Decimal = Decimal(0)
     web_search_requests: int = 0
     web_search_used_before: int = 0
+    # The SKU the request ran on and its seconds (Replicate, Modal): billed by time when the catalogue prices the
+    # SKU and not the model.
+    hardware: str | None = None
+    compute_seconds: Decimal = Decimal(0)
     # An aggregate (a usage report bucket) cannot be measured per request: its band is the one the report names
     # (`context_tier`), else the base band.
     record_grain: str = "request"
@@ -81,6 +85,7 @@ LINES: tuple[tuple[str, str, str, str, str | None, str], ...] = (
     ("image", "image output", "output_image_tokens", "output_image", "output", "tokens"),
     ("cache_storage", "cache storage", "cache_storage_token_hours", "cache_storage", None, "token-hours"),
     ("web_search", "web search", "web_search_billable", "web_search", None, "calls"),
+    ("compute", "compute time", "compute_seconds", "compute_second", None, "seconds"),
 )
 COST_CLASSES: tuple[str, ...] = tuple(dict.fromkeys(line[0] for line in LINES))
 
@@ -139,11 +144,21 @@ def _in_band(row: RateRow, usage: Usage) -> bool:
                 or (row.context_up_to is not None and measure > row.context_up_to))
 
 
+def billed_by(card: RateCard, usage: Usage) -> tuple[str, str]:
+    """(basis, rate model): a request on hardware is billed by time unless the catalogue prices its model."""
+    if usage.hardware is None or any(
+        row.provider == usage.provider and row.model == usage.model and row.billed_by == "tokens" for row in card.rates
+    ):
+        return "tokens", usage.model
+    return "seconds", usage.hardware
+
+
 def select_rate(card: RateCard, usage: Usage) -> tuple[RateRow | None, str]:
+    basis, rate_model = billed_by(card, usage)
     known_model = False
     found: list[RateRow] = []
     for row in card.rates:
-        if row.provider != usage.provider or row.model != usage.model:
+        if row.provider != usage.provider or row.model != rate_model or row.billed_by != basis:
             continue
         known_model = True
         if (
@@ -208,13 +223,16 @@ def quote(
         **{name: Decimal(getattr(usage, name)) for name in (
             "input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
             "reasoning_tokens", "input_audio_tokens", "output_audio_tokens", "input_image_tokens",
-            "output_image_tokens", "cache_storage_token_hours")},
+            "output_image_tokens", "cache_storage_token_hours", "compute_seconds")},
         "output_tokens": Decimal(usage.output_tokens - usage.reasoning_tokens),
         "web_search_billable": Decimal(billable),
     }
     lines: list[Line] = []
     for cost_class, label, usage_field, column, fallback, unit in LINES:
         quantity = quantities[usage_field]
+        if cost_class == "compute" and (rate is None or rate.billed_by == "tokens"):
+            # A model priced per token is not billed for the seconds it ran.
+            continue
         per_unit = rate.per_unit(column) if rate is not None else None
         used = column
         if per_unit is None and fallback is not None and rate is not None:
@@ -242,6 +260,10 @@ def quote(
 def contracted_cost(result: Quote, contract: Contract) -> Decimal | None:
     """Contract rates where the contract gives one, the discounted list cost elsewhere (USD)."""
     factor = Decimal(1) if contract.discount_percent is None else 1 - contract.discount_percent / 100
+    if result.rate is not None and result.rate.billed_by == "seconds":
+        # Contract rates are per token: time on hardware takes the contract's discount only.
+        list_usd = result.list_cost_usd
+        return None if list_usd is None else (list_usd * factor).quantize(_USD_PLACES, ROUND_HALF_UP)
     total = Decimal(0)
     for cost_class in COST_CLASSES:
         lines = [line for line in result.lines if line.cost_class == cost_class]

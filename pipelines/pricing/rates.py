@@ -1,9 +1,12 @@
 """Flatten the catalogue into a rate card: one row per model x period x variant x scope x time window x band.
 
 Rows hold absolute rates per token (per call for web search, per token-hour for cache storage) in the catalogue's
-currency, so pricing an event is one join and a dot product. Modifiers apply in a fixed order (band, batch or tier,
-endpoint scope, time window). A modifier given as published absolute rates is carried onto an already-modified
-rate as the same ratio to the base rate (Gemini 2.5 Pro batch: 0.625/1.25 = 0.5, so 2.50 above 200k becomes 1.25).
+currency, so pricing an event is one join and a dot product. A hardware SKU's rows (`billed_by` seconds) hold its
+price per second, and 0 for every token and call class: on a SKU billed by time, tokens cost nothing more.
+
+Modifiers apply in a fixed order (band, batch or tier, endpoint scope, time window). A modifier given as published
+absolute rates is carried onto an already-modified rate as the same ratio to the base rate (Gemini 2.5 Pro batch:
+0.625/1.25 = 0.5, so 2.50 above 200k becomes 1.25).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from models.pricing import MAX_RATE_DECIMALS, RATE_FIELDS, Modifier, PricePeriod, Rates, Window
+from models.pricing import MAX_RATE_DECIMALS, RATE_FIELDS, HardwareEntry, Modifier, PricePeriod, Rates, Window
 from pipelines.pricing.catalogue import Catalogue
 
 STANDARD = "standard"
@@ -35,7 +38,8 @@ class RateRow:
     rate_id: str
     catalogue_version: str
     provider: str
-    model: str
+    model: str  # the hardware id on a `seconds` row
+    billed_by: str  # tokens | seconds
     currency: str
     effective_from: datetime
     effective_to: datetime | None
@@ -58,6 +62,7 @@ class RateRow:
     output_image: Decimal | None
     cache_storage: Decimal | None
     web_search: Decimal | None
+    compute_second: Decimal | None
     web_search_free_calls: int | None
     web_search_free_period: str | None
     web_search_free_group: str | None
@@ -169,6 +174,7 @@ def build_rate_card(catalogue: Catalogue) -> RateCard:
                                     catalogue_version=catalogue.version,
                                     provider=provider,
                                     model=entry.id,
+                                    billed_by="tokens",
                                     currency=provider_catalogue.currency,
                                     effective_from=period.effective_from,
                                     effective_to=ends,
@@ -181,10 +187,32 @@ def build_rate_card(catalogue: Catalogue) -> RateCard:
                                     context_up_to=up_to,
                                     **{column: None if rates[name] is None else rates[name] / per
                                        for name, (column, per) in RATE_COLUMNS.items()},
+                                    compute_second=None,
                                     web_search_free_calls=quota.calls if quota else None,
                                     web_search_free_period=quota.period if quota else None,
                                     web_search_free_group=(quota.group or entry.id) if quota else None,
                                     source=period.source,
                                     checked=period.checked,
                                 ))
+        for hardware in provider_catalogue.hardware:
+            rows.extend(_hardware_rows(catalogue.version, provider, provider_catalogue.currency, hardware))
     return RateCard(rates=rows, windows=windows)
+
+
+def _hardware_rows(version: str, provider: str, currency: str, hardware: HardwareEntry) -> list[RateRow]:
+    periods = sorted(hardware.prices, key=lambda p: p.effective_from)
+    rows = []
+    for index, period in enumerate(periods):
+        ends = period.effective_to
+        if ends is None and index + 1 < len(periods):
+            ends = periods[index + 1].effective_from
+        rows.append(RateRow(
+            rate_id=f"{provider}/hardware/{hardware.id}/{period.effective_from:%Y-%m-%d}/{STANDARD}",
+            catalogue_version=version, provider=provider, model=hardware.id, billed_by="seconds", currency=currency,
+            effective_from=period.effective_from, effective_to=ends, service_tier=STANDARD, is_batch=False,
+            endpoint_scope=ANY_SCOPE, window_id=None, context_measure="input_total", context_above=0,
+            context_up_to=None, **dict.fromkeys((column for column, _ in RATE_COLUMNS.values()), Decimal(0)),
+            compute_second=period.per_second, web_search_free_calls=None, web_search_free_period=None,
+            web_search_free_group=None, source=period.source, checked=period.checked,
+        ))
+    return rows

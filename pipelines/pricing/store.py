@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from pipelines.pricing.aliases import ModelIndex, Resolution
 from pipelines.pricing.catalogue import Catalogue
+from pipelines.pricing.hardware_map import HardwareMap, hardware_for
 from pipelines.pricing.rates import RATE_COLUMNS, RateCard, RateRow, WindowRow
 
 _RATE = pa.decimal128(20, 12)
@@ -22,6 +23,7 @@ _RATE_TYPES: dict[str, pa.DataType] = {
     "web_search_free_calls": pa.int64(),
     "checked": pa.date32(),
     **{column: _RATE for column, _ in RATE_COLUMNS.values()},
+    "compute_second": _RATE,
 }
 _WINDOW_TYPES: dict[str, pa.DataType] = {
     "weekdays": pa.list_(pa.int32()), "start_minute": pa.int32(), "end_minute": pa.int32(),
@@ -82,9 +84,10 @@ def current_catalogue_version(conn: duckdb.DuckDBPyConnection) -> str | None:
 
 def resolve_models(
     conn: duckdb.DuckDBPyConnection, catalogue: Catalogue, date_from: date, date_to: date,
-    deployments: dict[str, str] | None = None,
+    deployments: dict[str, str] | None = None, hardware_map: HardwareMap | None = None,
 ) -> list[tuple[str, str, str, Resolution]]:
-    """Resolve every (provider, platform, model_raw) staged for the days and record it in core.model_aliases."""
+    """Resolve every (provider, platform, model_raw) staged for the days and record it in core.model_aliases, with
+    the hardware the user's map says the model runs on."""
     index = ModelIndex.from_catalogue(catalogue, deployments)
     triples = conn.execute(
         "SELECT DISTINCT provider, platform, model_raw FROM staging.usage_records WHERE usage_date BETWEEN ? AND ?",
@@ -93,8 +96,8 @@ def resolve_models(
     resolved = [(p, platform, raw, index.resolve(p, raw, platform)) for p, platform, raw in triples]
     if resolved:
         conn.executemany(
-            "INSERT OR REPLACE INTO core.model_aliases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(p, platform, raw, r.price_provider, r.model, r.known, r.endpoint_scope, catalogue.version)
-             for p, platform, raw, r in resolved],
+            "INSERT OR REPLACE INTO core.model_aliases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(p, platform, raw, r.price_provider, r.model, r.known, r.endpoint_scope, catalogue.version,
+              hardware_for(hardware_map or {}, r.price_provider, raw)) for p, platform, raw, r in resolved],
         )
     return resolved

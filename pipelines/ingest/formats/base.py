@@ -17,7 +17,8 @@ platform, is_batch, project, api_key_id, user_id, endpoint_scope, input/output_a
 input/output_image_tokens, requests (default 1; 0 when the source does not count them), record_grain (`request`,
 `chunk` for one of several cumulative stream chunks, `bucket` for an aggregate), context_tier (`base`|`long`, for
 aggregates that say which long-context band they are in), input_unknown (the source omitted the input count),
-reported_cost_usd (Decimal, the source's own cost). A cost-report row instead has kind="cost" and the keys of
+reported_cost_usd (Decimal, the source's own cost), hardware (the SKU a platform bills by time) and
+compute_seconds (seconds of one unit of it). A cost-report row instead has kind="cost" and the keys of
 `COST_KEYS`.
 """
 

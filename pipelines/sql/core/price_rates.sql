@@ -1,11 +1,13 @@
 -- The rate card flattened from pricing/*.yaml, one set of rows per catalogue version (older versions stay, so a
 -- priced row's rate_id and catalogue_version always lead back to the rates it used). Rates are per token in the
--- catalogue currency (web_search: per call; cache_storage: per token-hour).
+-- catalogue currency (web_search: per call; cache_storage: per token-hour). A hardware SKU's rows (billed_by
+-- 'seconds', model = the hardware id) hold its price per second and 0 for every token and call class.
 CREATE TABLE IF NOT EXISTS core.price_rates (
     catalogue_version       VARCHAR NOT NULL,
     rate_id                 VARCHAR NOT NULL,
     provider                VARCHAR NOT NULL,
     model                   VARCHAR NOT NULL,
+    billed_by               VARCHAR NOT NULL DEFAULT 'tokens',  -- tokens | seconds (a hardware SKU)
     currency                VARCHAR NOT NULL,
     effective_from          TIMESTAMP NOT NULL,
     effective_to            TIMESTAMP,          -- exclusive; NULL while in force
@@ -28,6 +30,7 @@ CREATE TABLE IF NOT EXISTS core.price_rates (
     output_image            DECIMAL(20, 12),
     cache_storage           DECIMAL(20, 12),
     web_search              DECIMAL(20, 12),
+    compute_second          DECIMAL(20, 12),    -- per second of the hardware SKU
     web_search_free_calls   BIGINT,
     web_search_free_period  VARCHAR,            -- day | month
     web_search_free_group   VARCHAR,

@@ -37,6 +37,7 @@ SELECT r.event_id, r.event_time, r.usage_date, r.provider, r.platform,
        r.input_tokens, r.cache_read_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
        r.output_tokens, r.reasoning_tokens, r.input_audio_tokens, r.output_audio_tokens,
        r.input_image_tokens, r.output_image_tokens, r.cache_storage_token_hours,
+       coalesce(r.hardware, a.hardware) AS hardware, r.compute_seconds,
        r.web_search_requests, r.requests, r.record_grain, r.context_tier, r.input_unknown,
        r.any_reported_cost AS reported_cost_usd,
        r.source_format, r.source_file, r.source_line

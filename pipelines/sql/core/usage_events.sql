@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS core.usage_events (
     input_image_tokens         BIGINT NOT NULL,
     output_image_tokens        BIGINT NOT NULL,
     cache_storage_token_hours  DECIMAL(24, 6) NOT NULL,
+    hardware                   VARCHAR,            -- the SKU billed by time (Replicate, Modal)
+    compute_seconds            DECIMAL(24, 6) NOT NULL,  -- seconds of one unit of that SKU
     web_search_requests        BIGINT NOT NULL,
     requests                   BIGINT NOT NULL,    -- 1 per request; an aggregate's count; 0 when its source has none
     record_grain               VARCHAR NOT NULL,   -- request | chunk | bucket (an aggregate of many requests)

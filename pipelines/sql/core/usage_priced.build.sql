@@ -1,24 +1,35 @@
 -- Price the days getvariable('date_from') .. getvariable('date_to') against the current catalogue version.
 -- A class with usage but no rate leaves its cost NULL and the event 'unpriced_unit'; audio and image classes
 -- without their own rate are billed at the text rate, reasoning without its own rate at the output rate.
+-- Hardware seconds are billed at the SKU's per-second rate (see the `events` CTE).
 INSERT INTO core.usage_priced
-WITH events AS (
+WITH rates AS (
+    SELECT * FROM core.price_rates WHERE catalogue_version = getvariable('catalogue_version')
+),
+token_models AS (
+    SELECT DISTINCT provider, model FROM rates WHERE billed_by = 'tokens'
+),
+events AS (
+    -- A request on hardware (Replicate, Modal) is billed for its seconds unless the catalogue prices its model per
+    -- token; the hardware id is then the rate's model.
     SELECT e.*,
            e.input_tokens + e.input_audio_tokens + e.input_image_tokens AS input_uncached,
            e.input_tokens + e.input_audio_tokens + e.input_image_tokens
-             + e.cache_read_tokens + e.cache_write_5m_tokens + e.cache_write_1h_tokens AS input_total
+             + e.cache_read_tokens + e.cache_write_5m_tokens + e.cache_write_1h_tokens AS input_total,
+           CASE WHEN e.hardware IS NOT NULL AND tm.model IS NULL THEN 'seconds' ELSE 'tokens' END AS billed_by,
+           CASE WHEN e.hardware IS NOT NULL AND tm.model IS NULL THEN e.hardware ELSE e.model END AS rate_model
     FROM core.usage_events AS e
+    LEFT JOIN token_models AS tm
+      ON e.hardware IS NOT NULL AND tm.provider = e.price_provider AND tm.model = e.model
     WHERE e.usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
-),
-rates AS (
-    SELECT * FROM core.price_rates WHERE catalogue_version = getvariable('catalogue_version')
 ),
 candidates AS (
     SELECT e.event_id, e.event_time, r.rate_id, r.endpoint_scope, r.window_id, r.catalogue_version
     FROM events AS e
     JOIN rates AS r
       ON r.provider = e.price_provider
-     AND r.model = e.model
+     AND r.model = e.rate_model
+     AND r.billed_by = e.billed_by
      AND e.event_time >= r.effective_from
      AND (r.effective_to IS NULL OR e.event_time < r.effective_to)
      AND r.service_tier = e.service_tier
@@ -75,7 +86,7 @@ fx AS (
     SELECT * FROM core.fx_rates WHERE catalogue_version = getvariable('catalogue_version')
 ),
 known_models AS (
-    SELECT DISTINCT provider, model FROM rates
+    SELECT DISTINCT provider, model, billed_by FROM rates
 ),
 matched AS (
     SELECT e.*,
@@ -85,7 +96,7 @@ matched AS (
            coalesce(r.output_reasoning, r.output) AS r_reasoning,
            coalesce(r.input_audio, r.input) AS r_input_audio, coalesce(r.output_audio, r.output) AS r_output_audio,
            coalesce(r.input_image, r.input) AS r_input_image, coalesce(r.output_image, r.output) AS r_output_image,
-           r.cache_storage AS r_cache_storage, r.web_search AS r_web_search,
+           r.cache_storage AS r_cache_storage, r.web_search AS r_web_search, r.compute_second AS r_compute,
            r.web_search_free_calls, r.web_search_free_period,
            CASE WHEN r.web_search_free_calls IS NOT NULL
                 THEN r.provider || '/' || r.web_search_free_group || '/'
@@ -100,7 +111,8 @@ matched AS (
       ON fx.currency = r.currency
      AND e.event_time >= fx.effective_from
      AND (fx.effective_to IS NULL OR e.event_time < fx.effective_to)
-    LEFT JOIN known_models AS k ON k.provider = e.price_provider AND k.model = e.model
+    LEFT JOIN known_models AS k
+      ON k.provider = e.price_provider AND k.model = e.rate_model AND k.billed_by = e.billed_by
 ),
 quota_before AS (
     -- Free calls already drawn on earlier days of a monthly allowance, from the rows priced before.
@@ -152,7 +164,10 @@ costed AS (
            CASE WHEN b.cache_storage_token_hours = 0 THEN 0
                 ELSE b.cache_storage_token_hours * b.r_cache_storage END AS c_cache_storage,
            CASE WHEN b.web_search_billable = 0 THEN 0
-                ELSE b.web_search_billable::DECIMAL(18, 0) * b.r_web_search END AS c_web_search
+                ELSE b.web_search_billable::DECIMAL(18, 0) * b.r_web_search END AS c_web_search,
+           -- A model priced per token is not billed for the seconds it ran.
+           CASE WHEN b.billed_by = 'tokens' OR b.compute_seconds = 0 THEN 0
+                ELSE b.compute_seconds * b.r_compute END AS c_compute
     FROM billable AS b
 ),
 usd AS (
@@ -175,13 +190,15 @@ usd AS (
                 ELSE CAST(c.c_cache_storage * c.usd_per_unit AS DECIMAL(38, 12)) END AS cache_storage_cost_usd,
            CASE WHEN c.usd_per_unit = 1 THEN c.c_web_search
                 ELSE CAST(c.c_web_search * c.usd_per_unit AS DECIMAL(38, 12)) END AS web_search_cost_usd,
+           CASE WHEN c.usd_per_unit = 1 THEN c.c_compute
+                ELSE CAST(c.c_compute * c.usd_per_unit AS DECIMAL(38, 12)) END AS compute_cost_usd,
            CASE WHEN NOT c.model_known THEN 'unpriced_model'
                 WHEN c.rate_id IS NULL THEN 'unpriced_variant'
                 WHEN c.usd_per_unit IS NULL THEN 'unpriced_fx'
                 WHEN c.input_unknown THEN 'incomplete_usage'
                 WHEN c.c_input IS NULL OR c.c_cache_read IS NULL OR c.c_cache_write_5m IS NULL
                   OR c.c_cache_write_1h IS NULL OR c.c_output IS NULL OR c.c_audio IS NULL OR c.c_image IS NULL
-                  OR c.c_cache_storage IS NULL OR c.c_web_search IS NULL THEN 'unpriced_unit'
+                  OR c.c_cache_storage IS NULL OR c.c_web_search IS NULL OR c.c_compute IS NULL THEN 'unpriced_unit'
                 ELSE 'priced' END AS cost_status
     FROM costed AS c
 ),
@@ -202,8 +219,14 @@ contract AS (
 ),
 contracted AS (
     -- A class with a contract rate costs usage x that rate; any other class costs its list cost x the discount.
+    -- Contract rates are per token: time on hardware takes the discount only.
     SELECT u.*, t.contract_name,
-           CASE WHEN t.event_id IS NULL THEN NULL ELSE
+           CASE WHEN t.event_id IS NULL THEN NULL
+                WHEN u.billed_by = 'seconds'
+                THEN (u.input_cost_usd + u.cache_read_cost_usd + u.cache_write_5m_cost_usd + u.cache_write_1h_cost_usd
+                      + u.output_cost_usd + u.audio_cost_usd + u.image_cost_usd + u.cache_storage_cost_usd
+                      + u.web_search_cost_usd + u.compute_cost_usd) * coalesce(t.discount_factor, 1)
+                ELSE
            (CASE WHEN u.input_tokens = 0 THEN 0 WHEN t.input IS NOT NULL THEN u.input_tokens * t.input
                  ELSE u.input_cost_usd * coalesce(t.discount_factor, 1) END)
          + (CASE WHEN u.cache_read_tokens = 0 THEN 0 WHEN t.cache_read IS NOT NULL
@@ -248,21 +271,22 @@ SELECT s.event_id, s.event_time, s.usage_date, s.provider, s.platform, s.price_p
        s.project, s.api_key_id, s.user_id, s.service_tier, s.is_batch, s.endpoint_scope,
        s.input_tokens, s.cache_read_tokens, s.cache_write_5m_tokens, s.cache_write_1h_tokens,
        s.output_tokens, s.reasoning_tokens, s.input_audio_tokens, s.output_audio_tokens,
-       s.input_image_tokens, s.output_image_tokens, s.cache_storage_token_hours,
+       s.input_image_tokens, s.output_image_tokens, s.cache_storage_token_hours, s.hardware, s.compute_seconds,
        s.web_search_requests, s.web_search_billable, s.requests, s.record_grain, s.context_tier, s.input_unknown,
        s.reported_cost_usd,
        s.source_file, s.source_line,
-       s.rate_id, split_part(s.window_id, '/', -1) AS time_window, s.quota_group,
+       s.rate_id, s.billed_by, split_part(s.window_id, '/', -1) AS time_window, s.quota_group,
        getvariable('catalogue_version') AS catalogue_version, s.currency, s.usd_per_unit,
        s.input_cost_usd, s.cache_read_cost_usd, s.cache_write_5m_cost_usd, s.cache_write_1h_cost_usd,
        s.output_cost_usd, s.audio_cost_usd, s.image_cost_usd, s.cache_storage_cost_usd, s.web_search_cost_usd,
+       s.compute_cost_usd,
        CASE WHEN s.cost_status = 'priced'
             THEN s.input_cost_usd + s.cache_read_cost_usd + s.cache_write_5m_cost_usd + s.cache_write_1h_cost_usd
                  + s.output_cost_usd + s.audio_cost_usd + s.image_cost_usd + s.cache_storage_cost_usd
-                 + s.web_search_cost_usd END AS list_cost_usd,
+                 + s.web_search_cost_usd + s.compute_cost_usd END AS list_cost_usd,
        CASE WHEN s.cost_status = 'priced'
             THEN s.c_input + s.c_cache_read + s.c_cache_write_5m + s.c_cache_write_1h + s.c_output + s.c_audio
-                 + s.c_image + s.c_cache_storage + s.c_web_search END AS list_cost_original,
+                 + s.c_image + s.c_cache_storage + s.c_web_search + s.c_compute END AS list_cost_original,
        CASE WHEN s.cost_status = 'priced' AND s.cache_read_tokens > 0
             THEN CAST(s.cache_read_tokens::DECIMAL(18, 0) * (s.r_input - s.r_cache_read) * s.usd_per_unit
                       AS DECIMAL(38, 12))
@@ -273,6 +297,6 @@ SELECT s.event_id, s.event_time, s.usage_date, s.provider, s.platform, s.price_p
             WHEN s.cost_status = 'priced'
             THEN s.input_cost_usd + s.cache_read_cost_usd + s.cache_write_5m_cost_usd + s.cache_write_1h_cost_usd
                  + s.output_cost_usd + s.audio_cost_usd + s.image_cost_usd + s.cache_storage_cost_usd
-                 + s.web_search_cost_usd END AS contracted_cost_usd,
+                 + s.web_search_cost_usd + s.compute_cost_usd END AS contracted_cost_usd,
        s.cost_status
 FROM contracted AS s;

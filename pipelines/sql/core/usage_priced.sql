@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS core.usage_priced (
     input_image_tokens         BIGINT NOT NULL,
     output_image_tokens        BIGINT NOT NULL,
     cache_storage_token_hours  DECIMAL(24, 6) NOT NULL,
+    hardware                   VARCHAR,            -- the SKU billed by time (Replicate, Modal)
+    compute_seconds            DECIMAL(24, 6) NOT NULL,  -- seconds of one unit of that SKU
     web_search_requests        BIGINT NOT NULL,
     web_search_billable        BIGINT,             -- calls left after the free quota; NULL when unpriced
     requests                   BIGINT NOT NULL,
@@ -36,6 +38,7 @@ CREATE TABLE IF NOT EXISTS core.usage_priced (
     source_file                VARCHAR NOT NULL,
     source_line                BIGINT NOT NULL,
     rate_id                    VARCHAR,            -- with catalogue_version, the core.price_rates row used
+    billed_by                  VARCHAR NOT NULL,   -- tokens | seconds (of `hardware`, when its model has no token price)
     time_window                VARCHAR,            -- the price window the event fell in (e.g. off_peak)
     quota_group                VARCHAR,            -- the free web-search allowance it drew on
     catalogue_version          VARCHAR NOT NULL,
@@ -50,6 +53,7 @@ CREATE TABLE IF NOT EXISTS core.usage_priced (
     image_cost_usd             DECIMAL(38, 12),
     cache_storage_cost_usd     DECIMAL(38, 12),
     web_search_cost_usd        DECIMAL(38, 12),
+    compute_cost_usd           DECIMAL(38, 12),    -- hardware seconds x the SKU's rate; 0 when billed by tokens
     list_cost_usd              DECIMAL(38, 12),    -- NULL unless cost_status = 'priced': never a silent $0
     list_cost_original         DECIMAL(38, 12),    -- the same in the catalogue currency
     cache_savings_usd          DECIMAL(38, 12),

@@ -29,7 +29,10 @@ SELECT usage_date, price_provider AS provider, model,
        coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced' AND selfhosted_cost_usd IS NULL), 0)
            AS unpriced_requests,
        sum(reported_cost_usd) AS reported_cost_usd,
-       coalesce(sum(selfhosted_cost_usd), 0) AS selfhosted_cost_usd
+       coalesce(sum(selfhosted_cost_usd), 0) AS selfhosted_cost_usd,
+       hardware,
+       sum(compute_seconds) AS compute_seconds,
+       coalesce(sum(compute_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS compute_cost_usd
 FROM core.usage_costed
 WHERE usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
-GROUP BY usage_date, price_provider, model;
+GROUP BY usage_date, price_provider, model, hardware;

@@ -1,4 +1,5 @@
--- Daily spend per project, API key and model. Grain: usage_date x provider x project x api_key_id x model.
+-- Daily spend per project, API key and model. Grain: usage_date x provider x project x api_key_id x model x
+-- hardware.
 CREATE TABLE IF NOT EXISTS marts.daily_project_spend (
     usage_date               DATE NOT NULL,
     provider                 VARCHAR NOT NULL,
@@ -31,7 +32,10 @@ CREATE TABLE IF NOT EXISTS marts.daily_project_spend (
     cache_savings_usd        DECIMAL(38, 12) NOT NULL,
     unpriced_requests        BIGINT NOT NULL,
     reported_cost_usd        DECIMAL(38, 12),
-    selfhosted_cost_usd      DECIMAL(38, 12) NOT NULL
+    selfhosted_cost_usd      DECIMAL(38, 12) NOT NULL,
+    hardware                 VARCHAR,
+    compute_seconds          DECIMAL(24, 6) NOT NULL,
+    compute_cost_usd         DECIMAL(38, 12) NOT NULL
 );
 COMMENT ON TABLE marts.daily_project_spend IS 'Daily LLM spend per project, API key and model (UTC days, list prices).';
 COMMENT ON COLUMN marts.daily_project_spend.usage_date IS 'UTC day of the requests.';
@@ -66,3 +70,6 @@ COMMENT ON COLUMN marts.daily_project_spend.cache_savings_usd IS 'What cache rea
 COMMENT ON COLUMN marts.daily_project_spend.unpriced_requests IS 'Requests with no list price (unknown model, tier or unit) and no self-hosted GPU cost: not in list_cost_usd (contracted_cost_usd holds those a contract rate prices).';
 COMMENT ON COLUMN marts.daily_project_spend.selfhosted_cost_usd IS 'GPU cost of self-hosted deployments allocated to these requests by weighted tokens, USD; not in list_cost_usd (marts.selfhosted_daily has the deployments).';
 COMMENT ON COLUMN marts.daily_project_spend.reported_cost_usd IS 'Cost the source itself reported (OpenRouter, LiteLLM, Langfuse, OpenAI inline cost), summed over the requests that carry one; NULL when none does. Kept beside list_cost_usd, never merged into it.';
+COMMENT ON COLUMN marts.daily_project_spend.hardware IS 'The SKU the requests ran on when the platform bills time (Replicate, Modal: gpu-a100-large, h100 ...); NULL for requests billed by tokens alone. Part of the grain.';
+COMMENT ON COLUMN marts.daily_project_spend.compute_seconds IS 'Seconds of one unit of that SKU (GPU-seconds on Modal, instance-seconds on Replicate).';
+COMMENT ON COLUMN marts.daily_project_spend.compute_cost_usd IS 'List cost of that time at the SKU''s per-second rate, USD (included in list_cost_usd); 0 when the model is priced per token.';

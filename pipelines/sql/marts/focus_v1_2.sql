@@ -24,7 +24,9 @@ WITH parties (party, display_name, service_name) AS (
            ('cohere', 'Cohere', 'Cohere API'),
            ('xai', 'xAI', 'xAI API'),
            ('zhipuai', 'Zhipu AI', 'Zhipu AI API'),
-           ('meta', 'Meta', 'Llama API')
+           ('meta', 'Meta', 'Llama API'),
+           ('replicate', 'Replicate', 'Replicate'),
+           ('modal', 'Modal', 'Modal')
 ),
 priced AS (
     SELECT p.event_id, p.usage_date, p.price_provider, p.provider AS vendor, p.platform, p.model, p.project,
@@ -32,6 +34,7 @@ priced AS (
            p.usd_per_unit, p.input_tokens, p.cache_read_tokens, p.cache_write_5m_tokens, p.cache_write_1h_tokens,
            p.output_tokens, p.reasoning_tokens, p.input_audio_tokens, p.output_audio_tokens, p.input_image_tokens,
            p.output_image_tokens, p.cache_storage_token_hours, p.web_search_requests, p.web_search_billable,
+           p.hardware, p.compute_seconds, p.billed_by, r.compute_second AS r_compute,
            r.input AS r_input, r.cache_read AS r_cache_read, r.cache_write_5m AS r_cache_write_5m,
            r.cache_write_1h AS r_cache_write_1h, r.output AS r_output,
            coalesce(r.output_reasoning, r.output) AS r_reasoning,
@@ -78,7 +81,7 @@ summed AS (
     SELECT * EXCLUDE (event_id, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
                       output_tokens, reasoning_tokens, input_audio_tokens, output_audio_tokens, input_image_tokens,
                       output_image_tokens, cache_storage_token_hours, web_search_requests, web_search_billable,
-                      event_factor),
+                      compute_seconds, event_factor),
            CASE WHEN NOT term_found THEN event_factor END AS event_factor,
            sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
            sum(cache_write_5m_tokens) AS cache_write_5m_tokens, sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
@@ -86,14 +89,15 @@ summed AS (
            sum(input_audio_tokens) AS input_audio_tokens, sum(output_audio_tokens) AS output_audio_tokens,
            sum(input_image_tokens) AS input_image_tokens, sum(output_image_tokens) AS output_image_tokens,
            sum(cache_storage_token_hours) AS cache_storage_token_hours,
-           sum(web_search_requests) AS web_search_requests, sum(web_search_billable) AS web_search_billable
+           sum(web_search_requests) AS web_search_requests, sum(web_search_billable) AS web_search_billable,
+           sum(compute_seconds) AS compute_seconds
     FROM priced
     GROUP BY ALL
 ),
 lines AS (
     SELECT p.usage_date, p.price_provider, p.vendor, p.platform, p.model, p.project, p.service_tier, p.is_batch,
            p.rate_id, p.catalogue_version, p.time_window, p.contract_name, p.context_band, p.usd_per_unit,
-           p.discount_factor, p.term_found, p.event_factor,
+           p.discount_factor, p.term_found, p.event_factor, p.hardware, p.billed_by,
            unnest([
                {'token_class': 'input', 'quantity': p.input_tokens, 'consumed': p.input_tokens,
                 'list_rate': p.r_input, 'contract_rate': p.t_input, 'uncached_rate': NULL},
@@ -133,7 +137,10 @@ lines AS (
                 'contract_rate': p.t_cache_storage, 'uncached_rate': NULL},
                -- Calls within a free allowance are consumed but not priced.
                {'token_class': 'web_search', 'quantity': p.web_search_billable, 'consumed': p.web_search_requests,
-                'list_rate': p.r_web_search, 'contract_rate': p.t_web_search, 'uncached_rate': NULL}
+                'list_rate': p.r_web_search, 'contract_rate': p.t_web_search, 'uncached_rate': NULL},
+               -- Seconds on a hardware SKU; contract rates are per token, so only the discount applies.
+               {'token_class': 'compute', 'quantity': p.compute_seconds, 'consumed': p.compute_seconds,
+                'list_rate': p.r_compute, 'contract_rate': NULL, 'uncached_rate': NULL}
            ], recursive := true)
     FROM summed AS p
 ),
@@ -148,11 +155,12 @@ units AS (
                 ELSE CAST(l.list_rate * l.usd_per_unit * coalesce(l.discount_factor, 1) AS DECIMAL(38, 18))
            END AS contracted_unit_price
     FROM lines AS l
-    WHERE l.consumed > 0
+    -- A request billed by time has its seconds as its one SKU; one billed by tokens, its token classes.
+    WHERE l.consumed > 0 AND (l.billed_by = 'seconds') = (l.token_class = 'compute')
 ),
 grouped AS (
-    SELECT usage_date, price_provider, vendor, platform, model, project, token_class, service_tier, is_batch,
-           rate_id, catalogue_version, time_window, contract_name, context_band,
+    SELECT usage_date, price_provider, vendor, platform, model, project, token_class, hardware, service_tier,
+           is_batch, rate_id, catalogue_version, time_window, contract_name, context_band,
            list_unit_price, contracted_unit_price, uncached_unit_price,
            -- The account that invoices: the cloud or gateway in between, else the vendor itself.
            CASE WHEN platform = 'direct' THEN price_provider ELSE platform END AS billing_party,
@@ -174,7 +182,8 @@ SELECT
         || CASE WHEN g.is_batch THEN ', batch' ELSE '' END
         || CASE WHEN g.service_tier <> 'standard' THEN ', ' || g.service_tier || ' tier' ELSE '' END
         || CASE WHEN g.context_band <> 'base' THEN ', context ' || g.context_band || ' tokens' ELSE '' END
-        || CASE WHEN g.time_window IS NOT NULL THEN ', ' || g.time_window ELSE '' END AS ChargeDescription,
+        || CASE WHEN g.time_window IS NOT NULL THEN ', ' || g.time_window ELSE '' END
+        || CASE WHEN g.token_class = 'compute' THEN ' on ' || g.hardware ELSE '' END AS ChargeDescription,
     'Usage-Based' AS ChargeFrequency,
     timezone('UTC', (g.usage_date + INTERVAL 1 DAY)::TIMESTAMP) AS ChargePeriodEnd,
     timezone('UTC', g.usage_date::TIMESTAMP) AS ChargePeriodStart,
@@ -195,10 +204,14 @@ SELECT
     'AI and Machine Learning' AS ServiceCategory,
     coalesce(issuer.service_name, g.billing_party) AS ServiceName,
     'Generative AI' AS ServiceSubcategory,
-    g.price_provider || '/' || g.model || '/' || g.token_class AS SkuId,
+    CASE WHEN g.token_class = 'compute' THEN g.price_provider || '/hardware/' || g.hardware
+         ELSE g.price_provider || '/' || g.model || '/' || g.token_class END AS SkuId,
     meter.meter AS SkuMeter,
-    to_json({'x_TokenClass': g.token_class, 'x_ServiceTier': g.service_tier, 'x_Batch': g.is_batch,
-             'x_ContextBand': g.context_band, 'x_TimeWindow': g.time_window})::VARCHAR AS SkuPriceDetails,
+    CASE WHEN g.token_class = 'compute'
+         THEN to_json({'x_TokenClass': g.token_class, 'x_Hardware': g.hardware})
+         ELSE to_json({'x_TokenClass': g.token_class, 'x_ServiceTier': g.service_tier, 'x_Batch': g.is_batch,
+                       'x_ContextBand': g.context_band, 'x_TimeWindow': g.time_window})
+    END::VARCHAR AS SkuPriceDetails,
     g.rate_id || '/' || g.token_class AS SkuPriceId,
     g.project AS SubAccountId,
     g.project AS SubAccountName,
@@ -210,6 +223,7 @@ SELECT
     g.is_batch AS x_Batch,
     g.context_band AS x_ContextBand,
     g.time_window AS x_TimeWindow,
+    CASE WHEN g.token_class = 'compute' THEN g.hardware END AS x_Hardware,
     g.contract_name AS x_ContractName,
     g.catalogue_version AS x_CatalogueVersion,
     CAST(g.uncached_unit_price * g.pricing_quantity AS DECIMAL(38, 24)) AS x_UncachedEquivalentCost,
@@ -227,7 +241,8 @@ JOIN (VALUES ('input', 'Input Tokens', 'input tokens', 'Tokens'),
              ('input_image', 'Image Input Tokens', 'image input tokens', 'Tokens'),
              ('output_image', 'Image Output Tokens', 'image output tokens', 'Tokens'),
              ('cache_storage', 'Cache Storage', 'cache storage', 'Token-Hours'),
-             ('web_search', 'Web Search Calls', 'web search calls', 'Requests'))
+             ('web_search', 'Web Search Calls', 'web search calls', 'Requests'),
+             ('compute', 'Compute Seconds', 'compute seconds', 'Seconds'))
     AS meter (token_class, meter, label, unit) USING (token_class)
 LEFT JOIN parties AS issuer ON issuer.party = g.billing_party
 LEFT JOIN parties AS publisher ON publisher.party = g.vendor;
@@ -240,41 +255,42 @@ COMMENT ON COLUMN marts.focus_v1_2.BillingPeriodEnd IS 'FOCUS: exclusive end of 
 COMMENT ON COLUMN marts.focus_v1_2.BillingPeriodStart IS 'FOCUS: inclusive start of the billing period, the calendar month of the charge (UTC).';
 COMMENT ON COLUMN marts.focus_v1_2.ChargeCategory IS 'FOCUS: Usage.';
 COMMENT ON COLUMN marts.focus_v1_2.ChargeClass IS 'FOCUS: NULL (no row corrects an earlier invoice).';
-COMMENT ON COLUMN marts.focus_v1_2.ChargeDescription IS 'FOCUS: model and token class, with tier, batch, context band and time window where they set the price.';
+COMMENT ON COLUMN marts.focus_v1_2.ChargeDescription IS 'FOCUS: model and token class, with tier, batch, context band and time window where they set the price; compute seconds name the hardware they ran on.';
 COMMENT ON COLUMN marts.focus_v1_2.ChargeFrequency IS 'FOCUS: Usage-Based.';
 COMMENT ON COLUMN marts.focus_v1_2.ChargePeriodEnd IS 'FOCUS: exclusive end of the charge period, midnight after the usage day (UTC).';
 COMMENT ON COLUMN marts.focus_v1_2.ChargePeriodStart IS 'FOCUS: inclusive start of the charge period, midnight of the usage day (UTC).';
-COMMENT ON COLUMN marts.focus_v1_2.ConsumedQuantity IS 'FOCUS: tokens (token-hours, calls) used, free web-search calls included.';
-COMMENT ON COLUMN marts.focus_v1_2.ConsumedUnit IS 'FOCUS: Tokens, Token-Hours (cache storage) or Requests (web search).';
+COMMENT ON COLUMN marts.focus_v1_2.ConsumedQuantity IS 'FOCUS: tokens (token-hours, calls, hardware seconds) used, free web-search calls included.';
+COMMENT ON COLUMN marts.focus_v1_2.ConsumedUnit IS 'FOCUS: Tokens, Token-Hours (cache storage), Requests (web search) or Seconds (hardware time on Replicate, Modal).';
 COMMENT ON COLUMN marts.focus_v1_2.ContractedCost IS 'FOCUS: ContractedUnitPrice x PricingQuantity, USD.';
 COMMENT ON COLUMN marts.focus_v1_2.ContractedUnitPrice IS 'FOCUS: USD per unit under the contract overlay (a contract rate, or list x discount); the list price where no contract applies.';
 COMMENT ON COLUMN marts.focus_v1_2.EffectiveCost IS 'FOCUS: the contracted cost, USD (commitments are not amortised into rows; see marts.contract_commitments).';
 COMMENT ON COLUMN marts.focus_v1_2.InvoiceId IS 'FOCUS: NULL (usage logs do not say which invoice a charge lands on).';
 COMMENT ON COLUMN marts.focus_v1_2.InvoiceIssuerName IS 'FOCUS: who invoices: AWS for Bedrock, Microsoft for Azure, Google for Vertex AI, the gateway (OpenRouter), else the vendor.';
 COMMENT ON COLUMN marts.focus_v1_2.ListCost IS 'FOCUS: ListUnitPrice x PricingQuantity, USD, at the catalogue price in force at each request.';
-COMMENT ON COLUMN marts.focus_v1_2.ListUnitPrice IS 'FOCUS: published USD price per unit of this SKU price (per token, token-hour or call).';
+COMMENT ON COLUMN marts.focus_v1_2.ListUnitPrice IS 'FOCUS: published USD price per unit of this SKU price (per token, token-hour, call or second).';
 COMMENT ON COLUMN marts.focus_v1_2.PricingCategory IS 'FOCUS: Standard (batch and service tiers are their own published prices, not commitments).';
-COMMENT ON COLUMN marts.focus_v1_2.PricingQuantity IS 'FOCUS: units priced: tokens, token-hours, or web-search calls beyond the free allowance.';
-COMMENT ON COLUMN marts.focus_v1_2.PricingUnit IS 'FOCUS: Tokens, Token-Hours or Requests.';
+COMMENT ON COLUMN marts.focus_v1_2.PricingQuantity IS 'FOCUS: units priced: tokens, token-hours, seconds of hardware, or web-search calls beyond the free allowance.';
+COMMENT ON COLUMN marts.focus_v1_2.PricingUnit IS 'FOCUS: Tokens, Token-Hours, Requests or Seconds.';
 COMMENT ON COLUMN marts.focus_v1_2.ProviderName IS 'FOCUS: who made the service available: the cloud or gateway in between, else the vendor.';
 COMMENT ON COLUMN marts.focus_v1_2.PublisherName IS 'FOCUS: who made the model (Anthropic for Claude on Bedrock).';
 COMMENT ON COLUMN marts.focus_v1_2.ServiceCategory IS 'FOCUS: AI and Machine Learning.';
 COMMENT ON COLUMN marts.focus_v1_2.ServiceName IS 'FOCUS: the offering: Amazon Bedrock, Azure OpenAI, Vertex AI, OpenAI API, Claude API, Gemini API ...';
 COMMENT ON COLUMN marts.focus_v1_2.ServiceSubcategory IS 'FOCUS: Generative AI.';
-COMMENT ON COLUMN marts.focus_v1_2.SkuId IS 'FOCUS: provider/model/token class.';
+COMMENT ON COLUMN marts.focus_v1_2.SkuId IS 'FOCUS: provider/model/token class; provider/hardware/<SKU> for seconds of hardware.';
 COMMENT ON COLUMN marts.focus_v1_2.SkuMeter IS 'FOCUS: what is metered: Input Tokens, Cache Read Input Tokens, Output Tokens ...';
 COMMENT ON COLUMN marts.focus_v1_2.SkuPriceDetails IS 'FOCUS: JSON of what sets the price: token class, service tier, batch, context band, time window.';
 COMMENT ON COLUMN marts.focus_v1_2.SkuPriceId IS 'FOCUS: the catalogue rate (core.price_rates.rate_id) and token class.';
 COMMENT ON COLUMN marts.focus_v1_2.SubAccountId IS 'FOCUS: the project (OpenAI project, Anthropic workspace, tag); NULL when the log names none.';
 COMMENT ON COLUMN marts.focus_v1_2.SubAccountName IS 'FOCUS: the project name.';
 COMMENT ON COLUMN marts.focus_v1_2.SubAccountType IS 'FOCUS: Project where a project is named.';
-COMMENT ON COLUMN marts.focus_v1_2.x_TokenClass IS 'input, cache_read, cache_write_5m, cache_write_1h, output, reasoning, input_audio, output_audio, input_image, output_image, cache_storage or web_search.';
+COMMENT ON COLUMN marts.focus_v1_2.x_TokenClass IS 'input, cache_read, cache_write_5m, cache_write_1h, output, reasoning, input_audio, output_audio, input_image, output_image, cache_storage, web_search or compute (hardware seconds).';
 COMMENT ON COLUMN marts.focus_v1_2.x_Platform IS 'Where the requests were served: direct, bedrock, azure, vertex, openrouter ...';
 COMMENT ON COLUMN marts.focus_v1_2.x_Model IS 'Canonical model id from the pricing catalogue.';
 COMMENT ON COLUMN marts.focus_v1_2.x_ServiceTier IS 'Service tier that set the price (standard, flex, priority ...).';
 COMMENT ON COLUMN marts.focus_v1_2.x_Batch IS 'True for batch API requests.';
 COMMENT ON COLUMN marts.focus_v1_2.x_ContextBand IS 'base, or above N for a long-context price band.';
 COMMENT ON COLUMN marts.focus_v1_2.x_TimeWindow IS 'Time-of-day price window (e.g. off_peak), NULL for the default price.';
+COMMENT ON COLUMN marts.focus_v1_2.x_Hardware IS 'The hardware SKU of a compute row (Replicate gpu-a100-large, Modal h100 ...); NULL for token classes.';
 COMMENT ON COLUMN marts.focus_v1_2.x_ContractName IS 'Contract overlay term that set ContractedUnitPrice, NULL when none applies.';
 COMMENT ON COLUMN marts.focus_v1_2.x_CatalogueVersion IS 'Pricing catalogue version the requests were priced with.';
 COMMENT ON COLUMN marts.focus_v1_2.x_UncachedEquivalentCost IS 'Cache-read rows: what the tokens would have cost at the uncached input price, USD.';

@@ -11,6 +11,7 @@ SELECT usage_date, provider, project, api_key_id, model,
        web_search_cost_usd::DOUBLE AS c_web_search,
        (audio_cost_usd + image_cost_usd)::DOUBLE AS c_audio_image,
        cache_storage_cost_usd::DOUBLE AS c_cache_storage,
+       compute_cost_usd::DOUBLE AS c_compute,
        list_cost_usd::DOUBLE AS list_cost_usd
 FROM marts.daily_project_spend
 WHERE usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')

@@ -10,7 +10,7 @@ standard AS (
     FROM core.price_rates
     WHERE catalogue_version = getvariable('catalogue_version')
       AND service_tier = 'standard' AND NOT is_batch AND context_above = 0 AND window_id IS NULL
-      AND endpoint_scope IN ('*', 'global')
+      AND endpoint_scope IN ('*', 'global') AND billed_by = 'tokens'
 )
 SELECT r.provider, r.model, d.day::DATE AS day,
        arg_max(r.input, r.endpoint_scope)::DOUBLE AS r_input,
@@ -21,7 +21,9 @@ SELECT r.provider, r.model, d.day::DATE AS day,
        arg_max(r.web_search, r.endpoint_scope)::DOUBLE AS r_web_search,
        arg_max(coalesce(r.input_audio, r.input), r.endpoint_scope)::DOUBLE AS r_audio,
        arg_max(coalesce(r.input_image, r.input), r.endpoint_scope)::DOUBLE AS r_image,
-       arg_max(r.cache_storage, r.endpoint_scope)::DOUBLE AS r_cache_storage
+       arg_max(r.cache_storage, r.endpoint_scope)::DOUBLE AS r_cache_storage,
+       -- Seconds are priced by hardware, which is not the model's key here: no dated change is applied to them.
+       NULL::DOUBLE AS r_compute
 FROM standard AS r
 JOIN days AS d ON r.effective_from <= d.day AND (r.effective_to IS NULL OR d.day < r.effective_to)
 GROUP BY r.provider, r.model, d.day

@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS staging.usage_records (
     input_image_tokens     BIGINT NOT NULL DEFAULT 0,
     output_image_tokens    BIGINT NOT NULL DEFAULT 0,
     cache_storage_token_hours DECIMAL(24, 6) NOT NULL DEFAULT 0,
+    hardware               VARCHAR,              -- the SKU billed by time (Replicate, Modal), lower case
+    compute_seconds        DECIMAL(24, 6) NOT NULL DEFAULT 0,  -- seconds of one unit of that SKU
     web_search_requests    BIGINT NOT NULL,
     requests               BIGINT NOT NULL,      -- 1 per request; an aggregate's count; 0 when the source has none
     record_grain           VARCHAR NOT NULL DEFAULT 'request',  -- request | chunk | bucket
