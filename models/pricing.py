@@ -12,9 +12,8 @@ Token classes are exclusive buckets, except reasoning, which is a subset of outp
 rate (audio, image) is billed at its text rate, as the providers do when they publish no separate price.
 
 Platforms that bill time instead (Replicate, Modal, dedicated endpoints) list `hardware`: SKUs with a dated price per
-second of one unit of the SKU (an instance on Replicate, one GPU, CPU core or GiB of memory on Modal). A request on
-such a SKU whose model the catalogue does not price per token is billed for its seconds, and its tokens cost nothing
-more.
+second of one unit of the SKU (an instance on Replicate, one GPU, CPU core or GiB of memory on Modal). A request that
+ran on named hardware is billed for its seconds, and its tokens cost nothing more.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 
 from models.contracts import Contract
+from models.pricing import HardwarePeriod, PricePeriod
 from pipelines.pricing.aliases import ModelIndex
 from pipelines.pricing.catalogue import Catalogue, CatalogueError, load_catalogue
 from pipelines.pricing.contracts import Contracts, load_contracts
@@ -56,12 +57,13 @@ def validate(pricing_dir: str | None, stale_days: int, strict: bool, contracts_f
         Console(stderr=True, soft_wrap=True, highlight=False).print(f"error: {exc}")
         sys.exit(1)
     warnings += contract_warnings(catalogue, contracts) + currency_warnings(catalogue)
-    periods = sum(len(m.prices) for p in catalogue.providers.values() for m in p.models)
+    entries = [entry for p in catalogue.providers.values() for entry in (*p.models, *p.hardware)]
+    periods = sum(len(entry.prices) for entry in entries)
     models = sum(len(p.models) for p in catalogue.providers.values())
     for line in warnings:
         console.print(f"warning: {line}")
-    console.print(f"{len(catalogue.providers)} providers, {models} models, {periods} price periods, catalogue "
-                  f"version {catalogue.version}: {len(warnings)} warnings")
+    console.print(f"{len(catalogue.providers)} providers, {models} models, {len(entries) - models} hardware SKUs, "
+                  f"{periods} price periods, catalogue version {catalogue.version}: {len(warnings)} warnings")
     if strict and warnings:
         sys.exit(1)
 
@@ -105,7 +107,7 @@ def currency_warnings(catalogue: Catalogue) -> list[str]:
         if entries.currency == "USD":
             continue
         first = min(r.effective_from for r in catalogue.exchange_rates.rates if r.currency == entries.currency)
-        for entry in entries.models:
+        for entry in (*entries.models, *entries.hardware):
             for period in entry.prices:
                 if period.effective_from.date() < first:
                     found.append(f"{provider}/{entry.id} from {period.effective_from:%Y-%m-%d}: no {entries.currency}"
@@ -118,8 +120,8 @@ def catalogue_warnings(catalogue: Catalogue, today: date, stale_days: int) -> li
     found: list[str] = []
     oldest = today - timedelta(days=stale_days)
     for provider, entries in sorted(catalogue.providers.items()):
-        for entry in entries.models:
-            periods = sorted(entry.prices, key=lambda p: p.effective_from)
+        for entry in (*entries.models, *entries.hardware):
+            periods: list[PricePeriod] | list[HardwarePeriod] = sorted(entry.prices, key=lambda p: p.effective_from)
             for earlier, later in itertools.pairwise(periods):
                 if earlier.effective_to is not None and earlier.effective_to < later.effective_from:
                     found.append(f"{provider}/{entry.id}: no price from {earlier.effective_to:%Y-%m-%d} "

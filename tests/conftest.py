@@ -62,11 +62,11 @@ def priced_usages(settings: Settings, extra: str, where: str = "TRUE") -> list[t
                cache_storage_token_hours, web_search_requests,
                coalesce(sum(web_search_requests) OVER (PARTITION BY quota_group ORDER BY event_time, event_id
                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
-               record_grain, context_tier, input_unknown,
+               record_grain, context_tier, input_unknown, hardware, compute_seconds,
                {extra}
         FROM core.usage_priced WHERE {where}""")
     return [(Usage(*row[:18], web_search_used_before=int(row[18]), record_grain=row[19], context_tier=row[20],
-                   input_unknown=row[21]), row[22:]) for row in rows]
+                   input_unknown=row[21], hardware=row[22], compute_seconds=row[23]), row[24:]) for row in rows]
 
 
 @pytest.fixture(scope="session")

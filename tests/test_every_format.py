@@ -53,7 +53,7 @@ def test_every_sample_file_is_recognised_and_fully_loaded(formats_run: tuple[Set
         # Each sample record is one row (usage or cost); a stream's content chunks are skipped, not lost.
         if name == "openai_stream.jsonl":
             assert (rows, skipped) == (COUNT // 3, COUNT - COUNT // 3)
-        elif name in ("openai_costs_page.json", "anthropic_cost_report.json"):
+        elif name in ("openai_costs_page.json", "anthropic_cost_report.json", "modal_billing_report.json"):
             assert (rows, costs, skipped) == (0, COUNT, 0), name
         else:
             assert (rows, costs, skipped) == (COUNT, 0, 0), name
@@ -72,8 +72,8 @@ def test_each_format_prices_its_requests(formats_run: tuple[Settings, list[Path]
             assert set(statuses) <= {"unpriced_model", "incomplete_usage"}, (name, statuses)
         else:
             assert statuses == {"priced": statuses.get("priced", 0)}, (name, statuses)
-    usage_files = {s.file for s in (*JSONL_SAMPLES, *DOCUMENT_SAMPLES)} - {"openai_costs_page.json",
-                                                                            "anthropic_cost_report.json"}
+    usage_files = {s.file for s in (*JSONL_SAMPLES, *DOCUMENT_SAMPLES)} - {
+        "openai_costs_page.json", "anthropic_cost_report.json", "modal_billing_report.json"}
     assert set(by_file) == usage_files | {"openai_usage_export.tsv", "litellm_spend_logs.csv"}
 
 

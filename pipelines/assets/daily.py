@@ -57,10 +57,16 @@ def usage_events(
     catalogue = sources.catalogue()
     with warehouse.connection() as conn:
         resolved = resolve_models(conn, catalogue, first, last, sources.deployments(), sources.hardware_map())
-        unknown = sorted({raw for _, _, raw, resolution in resolved if not resolution.known})
-        if unknown:
-            context.log.warning(f"models not in the catalogue (flagged unpriced): {', '.join(unknown)}")
+        unknown = {raw for _, _, raw, resolution in resolved if not resolution.known}
         rows = rebuild_days(conn, "core.usage_events", first, last)
+        if unknown:
+            # A request that ran on named hardware is priced by that hardware, not by its model.
+            by_tokens = {raw for (raw,) in conn.execute(
+                "SELECT DISTINCT model_raw FROM core.usage_events"
+                " WHERE usage_date BETWEEN ? AND ? AND hardware IS NULL", [first, last]).fetchall()}
+            if unknown & by_tokens:
+                context.log.warning("models not in the catalogue (flagged unpriced): "
+                                    + ", ".join(sorted(unknown & by_tokens)))
     context.log.info(f"core.usage_events {first} .. {last}: {rows:,} events")
     return dg.MaterializeResult(metadata={"dagster/row_count": rows, "days": f"{first} .. {last}"})
 

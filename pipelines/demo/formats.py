@@ -2,7 +2,8 @@
 
 `write_format_samples` lands `count` requests per format (reports: `count` result rows) in one folder: responses
 from every provider and OpenAI-compatible host, batch outputs, stream logs, admin usage and cost report pages,
-dashboard CSV exports, Bedrock invocation logs, gateway and observability exports and OTLP spans. Every text field a
+dashboard CSV exports, Bedrock invocation logs, gateway and observability exports, OTLP spans, Replicate
+predictions, and GPU-seconds and Modal billing exports. Every text field a
 real record would carry (prompts, completions, request bodies) holds `marker`, so a test can prove that no message
 text reaches the warehouse. The benchmark uses the same files to measure each format's parsing speed.
 """
@@ -256,6 +257,34 @@ def _langfuse(i: int, t: datetime, m: str) -> Record:
             "environment": "default"}
 
 
+def _replicate(i: int, t: datetime, m: str) -> Record:
+    """Even: an official language model billed per token. Odd: a community model billed by the second of the hardware
+    its envelope names (Replicate's predictions never say)."""
+    created = t.strftime("%Y-%m-%dT%H:%M:%S.765994Z")
+    prediction = {"id": f"rp{i:04d}gm3qorzdhgbfurvjtvhg6d", "status": "succeeded", "created_at": created,
+                  "started_at": created, "completed_at": created, "source": "api", "data_removed": False,
+                  "error": None, "input": {"prompt": m, "system_prompt": m}, "output": [m, m], "logs": m,
+                  "urls": {"web": f"https://replicate.com/p/rp{i}", "get": f"https://api.replicate.com/v1/predictions/rp{i}",
+                           "cancel": f"https://api.replicate.com/v1/predictions/rp{i}/cancel"}}
+    if i % 2 == 0:
+        return {**prediction, "model": "meta/meta-llama-3-70b-instruct", "version": "hidden",
+                "metrics": {"predict_time": 2.1, "total_time": 2.9, "input_token_count": 26,
+                            "output_token_count": 84, "tokens_per_second": 40.1, "time_to_first_token": 0.35}}
+    return _envelope(t, {**prediction, "model": "acme/sdxl-finetune",
+                         "version": "da77bc59ee60423279fd632efb4795ab731d9e3ca9705ef3341091fb989b7eaf",
+                         "metrics": {"predict_time": 12.5, "total_time": 13.1}}, hardware="gpu-a100-large", marker=m)
+
+
+def _gpu_seconds(i: int, t: datetime, m: str) -> Record:
+    return {"provider": "modal", "object_id": "ap-AbCdEf123456", "app": "llm-server", "environment": "main",
+            "interval_start": t.strftime("%Y-%m-%dT%H:00:00"), "hardware": "H100", "seconds": "1800.5"}
+
+
+def _modal_report(i: int, t: datetime, m: str) -> Record:
+    return {"object_id": "ap-AbCdEf123456", "description": "llm-server", "environment": "main",
+            "interval_start": t.strftime("%Y-%m-%dT%H:00:00"), "resource": "H100", "cost": "1.97514850"}
+
+
 def _otel(i: int, t: datetime, m: str) -> Record:
     def attr(key: str, value: Any) -> Record:
         if isinstance(value, int):
@@ -292,6 +321,8 @@ JSONL_SAMPLES = (
     Sample("ollama.jsonl", _ollama),
     Sample("openrouter_generations.jsonl", _openrouter),
     Sample("litellm_spend_logs.jsonl", _litellm),
+    Sample("replicate_predictions.jsonl", _replicate),
+    Sample("gpu_seconds.jsonl", _gpu_seconds),
 )
 # One JSON document each: an API page (`data` array) or an export array, pretty-printed as people save them.
 DOCUMENT_SAMPLES = (
@@ -301,9 +332,10 @@ DOCUMENT_SAMPLES = (
     Sample("anthropic_cost_report.json", _anthropic_cost_bucket),
     Sample("langfuse_observations.json", _langfuse),
     Sample("otel_spans.json", _otel),
+    Sample("modal_billing_report.json", _modal_report),
 )
 _CONTAINERS = {"otel_spans.json": "resourceSpans"}
-_ARRAYS = ("langfuse_observations.json",)
+_ARRAYS = ("langfuse_observations.json", "modal_billing_report.json")
 
 OPENAI_USAGE_CSV = [
     "start_time", "end_time", "start_time_iso", "end_time_iso", "project_id", "num_model_requests", "user_id",

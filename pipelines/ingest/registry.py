@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.ingest import providers
-from pipelines.ingest.formats import anthropic_reports, batches, bedrock, gateways, hosts, openai_reports, otel
+from pipelines.ingest.formats import (
+    anthropic_reports,
+    batches,
+    bedrock,
+    compute,
+    gateways,
+    hosts,
+    openai_reports,
+    otel,
+)
 from pipelines.ingest.formats.base import Format
 
 
@@ -23,6 +32,7 @@ FORMATS: tuple[Format, ...] = (
     *anthropic_reports.FORMATS,
     *bedrock.FORMATS,
     *hosts.FORMATS,
+    *compute.FORMATS,
     *gateways.FORMATS,
     *otel.FORMATS,
 )

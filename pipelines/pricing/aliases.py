@@ -13,7 +13,7 @@ gateway export), an id that exactly one vendor lists (resellers aside), or that 
 priced there (Mistral's own ids logged through the OpenAI SDK, Groq's and Together's); anything else stays unpriced
 under its raw name. A self-hosted server (vLLM, SGLang, TGI, Ollama) serves the same open-weight ids the hosts list,
 but its tokens cost what its GPUs cost: only a catalogue named after the server itself (an internal rate the user
-adds) prices them.
+adds) prices them. Replicate and Modal bill everything they run themselves, under their own ids.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ DIRECT_PLATFORMS = frozenset({"", "direct"})
 # Catalogues of platforms that resell other vendors' models.
 RESELLERS = frozenset({"bedrock", "vertex", "azure", "groq", "together", "fireworks", "cerebras", "sambanova"})
 SELF_HOSTED = frozenset({"vllm", "sglang", "tgi", "ollama"})
+# Platforms that bill everything they run at their own prices, under their own ids (`owner/name` on Replicate, an
+# app name on Modal): an id is never read as a gateway's `vendor/model` nor looked up in another catalogue.
+OWN_PRICES = frozenset({"replicate", "modal"})
 
 
 def _bedrock_scope(book: str, scope: str | None) -> str | None:
@@ -80,6 +83,14 @@ class ModelIndex:
         """An unknown model keeps its normalised raw id under the platform's (or vendor's) name and is flagged."""
         platform = platform.lower()
         logged = model_raw.strip()
+        own = provider if provider in OWN_PRICES else platform if platform in OWN_PRICES else None
+        if own is not None:
+            name = logged.lower()
+            for candidate in candidates(name):
+                hit = self.by_name.get((own, candidate))
+                if hit is not None:
+                    return Resolution(own, hit, True, None)
+            return Resolution(own, name, False, None)
         if platform == "azure":
             logged = self.deployments.get(logged.lower(), logged)
         full, scope = normalise(logged, strip_gateway=False)

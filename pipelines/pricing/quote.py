@@ -37,8 +37,7 @@ class Usage:
     cache_storage_token_hours: Decimal = Decimal(0)
     web_search_requests: int = 0
     web_search_used_before: int = 0
-    # The SKU the request ran on and its seconds (Replicate, Modal): billed by time when the catalogue prices the
-    # SKU and not the model.
+    # The SKU the request ran on and its seconds (Replicate, Modal): when set, the request is billed by time.
     hardware: str | None = None
     compute_seconds: Decimal = Decimal(0)
     # An aggregate (a usage report bucket) cannot be measured per request: its band is the one the report names
@@ -144,17 +143,9 @@ def _in_band(row: RateRow, usage: Usage) -> bool:
                 or (row.context_up_to is not None and measure > row.context_up_to))
 
 
-def billed_by(card: RateCard, usage: Usage) -> tuple[str, str]:
-    """(basis, rate model): a request on hardware is billed by time unless the catalogue prices its model."""
-    if usage.hardware is None or any(
-        row.provider == usage.provider and row.model == usage.model and row.billed_by == "tokens" for row in card.rates
-    ):
-        return "tokens", usage.model
-    return "seconds", usage.hardware
-
-
 def select_rate(card: RateCard, usage: Usage) -> tuple[RateRow | None, str]:
-    basis, rate_model = billed_by(card, usage)
+    # A request that ran on named hardware is billed for its seconds, at that hardware's rate.
+    basis, rate_model = ("seconds", usage.hardware) if usage.hardware is not None else ("tokens", usage.model)
     known_model = False
     found: list[RateRow] = []
     for row in card.rates:
@@ -230,8 +221,7 @@ def quote(
     lines: list[Line] = []
     for cost_class, label, usage_field, column, fallback, unit in LINES:
         quantity = quantities[usage_field]
-        if cost_class == "compute" and (rate is None or rate.billed_by == "tokens"):
-            # A model priced per token is not billed for the seconds it ran.
+        if cost_class == "compute" and usage.hardware is None:
             continue
         per_unit = rate.per_unit(column) if rate is not None else None
         used = column

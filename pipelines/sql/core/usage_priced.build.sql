@@ -6,21 +6,16 @@ INSERT INTO core.usage_priced
 WITH rates AS (
     SELECT * FROM core.price_rates WHERE catalogue_version = getvariable('catalogue_version')
 ),
-token_models AS (
-    SELECT DISTINCT provider, model FROM rates WHERE billed_by = 'tokens'
-),
 events AS (
-    -- A request on hardware (Replicate, Modal) is billed for its seconds unless the catalogue prices its model per
-    -- token; the hardware id is then the rate's model.
+    -- A request that ran on named hardware (Replicate, Modal, a dedicated endpoint) is billed for its seconds, at
+    -- the rate of that hardware id; any other request is billed by its tokens.
     SELECT e.*,
            e.input_tokens + e.input_audio_tokens + e.input_image_tokens AS input_uncached,
            e.input_tokens + e.input_audio_tokens + e.input_image_tokens
              + e.cache_read_tokens + e.cache_write_5m_tokens + e.cache_write_1h_tokens AS input_total,
-           CASE WHEN e.hardware IS NOT NULL AND tm.model IS NULL THEN 'seconds' ELSE 'tokens' END AS billed_by,
-           CASE WHEN e.hardware IS NOT NULL AND tm.model IS NULL THEN e.hardware ELSE e.model END AS rate_model
+           CASE WHEN e.hardware IS NOT NULL THEN 'seconds' ELSE 'tokens' END AS billed_by,
+           coalesce(e.hardware, e.model) AS rate_model
     FROM core.usage_events AS e
-    LEFT JOIN token_models AS tm
-      ON e.hardware IS NOT NULL AND tm.provider = e.price_provider AND tm.model = e.model
     WHERE e.usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
 ),
 candidates AS (
@@ -165,7 +160,6 @@ costed AS (
                 ELSE b.cache_storage_token_hours * b.r_cache_storage END AS c_cache_storage,
            CASE WHEN b.web_search_billable = 0 THEN 0
                 ELSE b.web_search_billable::DECIMAL(18, 0) * b.r_web_search END AS c_web_search,
-           -- A model priced per token is not billed for the seconds it ran.
            CASE WHEN b.billed_by = 'tokens' OR b.compute_seconds = 0 THEN 0
                 ELSE b.compute_seconds * b.r_compute END AS c_compute
     FROM billable AS b

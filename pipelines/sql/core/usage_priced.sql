@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS core.usage_priced (
     source_file                VARCHAR NOT NULL,
     source_line                BIGINT NOT NULL,
     rate_id                    VARCHAR,            -- with catalogue_version, the core.price_rates row used
-    billed_by                  VARCHAR NOT NULL,   -- tokens | seconds (of `hardware`, when its model has no token price)
+    billed_by                  VARCHAR NOT NULL,   -- tokens, or seconds when the request names its `hardware`
     time_window                VARCHAR,            -- the price window the event fell in (e.g. off_peak)
     quota_group                VARCHAR,            -- the free web-search allowance it drew on
     catalogue_version          VARCHAR NOT NULL,

@@ -72,4 +72,4 @@ COMMENT ON COLUMN marts.daily_project_spend.selfhosted_cost_usd IS 'GPU cost of 
 COMMENT ON COLUMN marts.daily_project_spend.reported_cost_usd IS 'Cost the source itself reported (OpenRouter, LiteLLM, Langfuse, OpenAI inline cost), summed over the requests that carry one; NULL when none does. Kept beside list_cost_usd, never merged into it.';
 COMMENT ON COLUMN marts.daily_project_spend.hardware IS 'The SKU the requests ran on when the platform bills time (Replicate, Modal: gpu-a100-large, h100 ...); NULL for requests billed by tokens alone. Part of the grain.';
 COMMENT ON COLUMN marts.daily_project_spend.compute_seconds IS 'Seconds of one unit of that SKU (GPU-seconds on Modal, instance-seconds on Replicate).';
-COMMENT ON COLUMN marts.daily_project_spend.compute_cost_usd IS 'List cost of that time at the SKU''s per-second rate, USD (included in list_cost_usd); 0 when the model is priced per token.';
+COMMENT ON COLUMN marts.daily_project_spend.compute_cost_usd IS 'List cost of that time at the SKU''s per-second rate, USD (included in list_cost_usd); 0 for requests billed by tokens.';
