@@ -87,6 +87,7 @@ def _rows(days: int, hit_rate_from: date | None = None) -> pd.DataFrame:
                          "cache_read_tokens": 50.0 if dropped else 800.0, "cache_write_tokens": 0.0,
                          "c_input": 25.0 if dropped else 5.0, "c_cache_read": 0.0, "c_cache_write": 0.0,
                          "c_output": 5.0, "c_web_search": 0.0, "c_audio_image": 0.0, "c_cache_storage": 0.0,
+                         "c_compute": 0.0,
                          "list_cost_usd": 30.0 if dropped else 10.0})
     return pd.DataFrame(rows)
 

@@ -54,10 +54,10 @@ def test_validate_passes_the_bundled_catalogue() -> None:
     code, out = _run("pricing", "validate", "--strict", "--stale-days", "100000")
     assert code == 0, out
     assert out.strip().endswith("0 warnings")
-    summary = re.search(r"(\d+) providers, (\d+) models, (\d+) price periods", out)
+    summary = re.search(r"(\d+) providers, (\d+) models, (\d+) hardware SKUs, (\d+) price periods", out)
     assert summary is not None
-    providers, models, periods = (int(n) for n in summary.groups())
-    assert providers == 16 and models >= 150 and periods > models
+    providers, models, skus, periods = (int(n) for n in summary.groups())
+    assert providers == 18 and models >= 150 and skus == 31 and periods > models + skus
 
 
 def test_validate_checks_a_contract_overlay_against_the_catalogue(tmp_path: Path) -> None:

@@ -170,7 +170,7 @@ def test_usage_report_page_on_one_line_maps_the_reference_example(tmp_path: Path
         "input_tokens": 1500, "cache_read_tokens": 200, "cache_write_5m_tokens": 500, "cache_write_1h_tokens": 1000,
         "output_tokens": 500, "reasoning_tokens": 0,
         "input_audio_tokens": 0, "output_audio_tokens": 0, "input_image_tokens": 0, "output_image_tokens": 0,
-        "cache_storage_token_hours": D(0), "web_search_requests": 10,
+        "cache_storage_token_hours": D(0), "hardware": None, "compute_seconds": D(0), "web_search_requests": 10,
         "requests": 0,  # the report counts no requests
         "record_grain": "bucket", "context_tier": "base", "input_unknown": False, "reported_cost_usd": None,
         "source_format": "anthropic_usage_report", "source_file": "usage.jsonl", "source_line": 1,
@@ -345,7 +345,8 @@ def test_invocation_log_gzip_maps_the_reference_example(tmp_path: Path) -> None:
         "input_tokens": 42, "cache_read_tokens": 18000, "cache_write_5m_tokens": 0, "cache_write_1h_tokens": 0,
         "output_tokens": 380, "reasoning_tokens": 0,
         "input_audio_tokens": 0, "output_audio_tokens": 0, "input_image_tokens": 0, "output_image_tokens": 0,
-        "cache_storage_token_hours": D(0), "web_search_requests": 0, "requests": 1, "record_grain": "request",
+        "cache_storage_token_hours": D(0), "hardware": None, "compute_seconds": D(0),
+        "web_search_requests": 0, "requests": 1, "record_grain": "request",
         "context_tier": None, "input_unknown": False, "reported_cost_usd": None,
         "source_format": "bedrock_invocation_log", "source_file": "invocations.json.gz", "source_line": 1,
     }

@@ -71,7 +71,8 @@ LANGFUSE_EXAMPLE: Record = {
     "environment": "default"}
 
 NO_EXTRAS: Record = {"input_audio_tokens": 0, "output_audio_tokens": 0, "input_image_tokens": 0,
-                     "output_image_tokens": 0, "cache_storage_token_hours": D(0), "requests": 1,
+                     "output_image_tokens": 0, "cache_storage_token_hours": D(0), "hardware": None,
+                     "compute_seconds": D(0), "requests": 1,
                      "record_grain": "request", "context_tier": None, "input_unknown": False, "is_batch": False,
                      "endpoint_scope": None, "web_search_requests": 0, "cache_write_1h_tokens": 0}
 

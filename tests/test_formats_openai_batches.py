@@ -94,7 +94,8 @@ USAGE_ROW: Record = {
     "user_id": None, "service_tier": "standard", "is_batch": False, "endpoint_scope": None,
     "input_tokens": 53440, "cache_read_tokens": 5760, "cache_write_5m_tokens": 0, "cache_write_1h_tokens": 0,
     "output_tokens": 10646, "reasoning_tokens": 0, "input_audio_tokens": 0, "output_audio_tokens": 0,
-    "input_image_tokens": 0, "output_image_tokens": 0, "cache_storage_token_hours": D(0),
+    "input_image_tokens": 0, "output_image_tokens": 0, "cache_storage_token_hours": D(0), "hardware": None,
+    "compute_seconds": D(0),
     "web_search_requests": 0, "requests": 10, "record_grain": "bucket", "context_tier": None,
     "input_unknown": False, "reported_cost_usd": None, "source_format": "openai_usage_api",
 }

@@ -75,7 +75,8 @@ def assert_no_message_text(batches: list[pa.Table], result: FileResult) -> None:
 
 # Text-only records: no audio or image classes, no explicit-cache storage.
 NO_MODALITIES: Record = {"input_audio_tokens": 0, "output_audio_tokens": 0, "input_image_tokens": 0,
-                         "output_image_tokens": 0, "cache_storage_token_hours": Decimal(0),
+                         "output_image_tokens": 0, "cache_storage_token_hours": Decimal(0), "hardware": None,
+                         "compute_seconds": Decimal(0),
                          "record_grain": "request", "context_tier": None, "input_unknown": False,
                          "reported_cost_usd": None}
 

@@ -39,7 +39,7 @@ def _catalogue_dir(tmp_path: Path, text: str, name: str = "acme.yaml") -> Path:
 
 
 PROVIDERS = {"openai", "anthropic", "google", "vertex", "bedrock", "azure", "mistral", "deepseek", "xai", "cohere",
-             "groq", "together", "fireworks", "zhipuai", "cerebras", "sambanova"}
+             "groq", "together", "fireworks", "zhipuai", "cerebras", "sambanova", "replicate", "modal"}
 
 
 def test_bundled_catalogue_covers_the_landscape_and_prices_every_demo_model() -> None:
