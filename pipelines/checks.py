@@ -68,13 +68,15 @@ daily_project_spend_unique_grain = _grain_check(daily_project_spend, "marts.dail
 # On the allocation, not the pricing: a self-hosted request has no list price but does have its GPU cost.
 @dg.asset_check(asset=gpu_allocation, blocking=False,
                 description="Warns when more than the configured share of requests has no price (nor a self-hosted "
-                "GPU cost).")
+                "GPU cost), or any seconds of hardware have none.")
 def usage_priced_unpriced_share(warehouse: WarehouseResource, sources: SourcesResource) -> dg.AssetCheckResult:
     with warehouse.connection() as conn:
-        total, unpriced = conn.execute(
+        total, unpriced, seconds = conn.execute(
             "SELECT coalesce(sum(requests), 0), coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced'"
-            " AND event_id NOT IN (SELECT event_id FROM core.gpu_allocation)), 0) FROM core.usage_priced"
-        ).fetchone() or (0, 0)
+            " AND event_id NOT IN (SELECT event_id FROM core.gpu_allocation)), 0),"
+            " coalesce(sum(compute_seconds) FILTER (WHERE cost_status <> 'priced' AND billed_by = 'seconds'), 0)"
+            " FROM core.usage_priced"
+        ).fetchone() or (0, 0, 0)
         worst = conn.execute(
             "SELECT provider || '/' || model || ' (' || cost_status || ')', sum(requests) FROM core.usage_priced"
             " WHERE cost_status <> 'priced' AND event_id NOT IN (SELECT event_id FROM core.gpu_allocation)"
@@ -82,9 +84,10 @@ def usage_priced_unpriced_share(warehouse: WarehouseResource, sources: SourcesRe
         ).fetchall()
     share = unpriced / total if total else 0.0
     return dg.AssetCheckResult(
-        passed=share <= sources.unpriced_share_warn,
+        passed=share <= sources.unpriced_share_warn and not seconds,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"unpriced_requests": int(unpriced), "share": round(share, 6),
+                  "unpriced_hardware_seconds": float(seconds),
                   "threshold": sources.unpriced_share_warn,
                   "top_unpriced": ", ".join(f"{name}: {int(n)}" for name, n in worst) or "none"},
     )

@@ -79,7 +79,8 @@ def contract_warnings(catalogue: Catalogue, contracts: Contracts) -> list[str]:
             continue
         ids = [entry.id for entry in entries.models]
         for pattern in contract.models:
-            if contract.rates is None and not any(fnmatchcase(model, pattern) for model in ids):
+            # On a platform that bills hardware, a pattern may name the user's own apps and models.
+            if contract.rates is None and not entries.hardware and not any(fnmatchcase(m, pattern) for m in ids):
                 found.append(f"{where}: pattern {pattern!r} matches no {contract.provider} model")
         earlier = next((e for e in contracts.terms.contracts[:contracts.terms.contracts.index(contract)]
                         if _hides(e, contract)), None)
@@ -189,11 +190,17 @@ def quote_command(provider: str, model: str, platform: str, input_tokens: int, c
         seconds = Decimal(compute_seconds)
     except ArithmeticError:
         raise click.UsageError(f"--seconds expects a number, got {compute_seconds!r}") from None
+    if not seconds.is_finite() or seconds < 0:
+        raise click.UsageError(f"--seconds expects a number of seconds, 0 or more, got {compute_seconds!r}")
+    if seconds and not hardware:
+        raise click.UsageError("--seconds counts time on --hardware: name the hardware too")
     if reasoning > output_tokens:
         raise click.UsageError("--reasoning counts part of --output, so it cannot exceed it")
     resolved = ModelIndex.from_catalogue(catalogue).resolve(provider, model, platform)
     scope = endpoint_scope or resolved.endpoint_scope or "global"
-    usage = Usage(provider=resolved.price_provider, model=resolved.model, event_time=moment, service_tier=tier,
+    # Seconds of hardware are priced by the platform that ran them (the vendor for direct calls), as in the run.
+    billing = resolved.price_provider if not hardware else provider if platform == "direct" else platform
+    usage = Usage(provider=billing, model=resolved.model, event_time=moment, service_tier=tier,
                   is_batch=batch, endpoint_scope=scope, input_tokens=input_tokens, cache_read_tokens=cache_read,
                   cache_write_5m_tokens=cache_write_5m, cache_write_1h_tokens=cache_write_1h,
                   output_tokens=output_tokens, reasoning_tokens=reasoning, input_audio_tokens=input_audio,
@@ -202,10 +209,12 @@ def quote_command(provider: str, model: str, platform: str, input_tokens: int, c
                   web_search_used_before=web_search_used,
                   hardware=hardware.strip().lower() if hardware else None, compute_seconds=seconds)
     result = quote(build_rate_card(catalogue), usage, catalogue.exchange_rates, list(contracts.terms.contracts))
-    console.print(f"{resolved.price_provider}/{resolved.model} at {moment:%Y-%m-%d %H:%M:%S} UTC, {tier}"
-                  f"{', batch' if batch else ''}, scope {scope}, catalogue {catalogue.version}")
+    console.print(f"{billing}/{resolved.model}{f' on {usage.hardware}' if usage.hardware else ''} at"
+                  f" {moment:%Y-%m-%d %H:%M:%S} UTC, {tier}{', batch' if batch else ''}, scope {scope},"
+                  f" catalogue {catalogue.version}")
     if result.rate is None:
-        reason = ("not in the catalogue" if not resolved.known
+        reason = (f"hardware {usage.hardware} is not in the {billing} catalogue" if usage.hardware
+                  else "not in the catalogue" if not resolved.known
                   else "no price for this date, tier, batch and scope combination")
         console.print(f"{result.cost_status}: {reason}")
         _print_contracted(result)

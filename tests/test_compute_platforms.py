@@ -23,13 +23,15 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import main
+from pipelines.ingest.files import compression_of
+from pipelines.ingest.parse import FileResult, parse_file
 from pipelines.pricing.catalogue import CatalogueError, load_catalogue, load_provider_file
 from pipelines.pricing.hardware_map import load_hardware_map
 from pipelines.pricing.quote import quote
 from pipelines.pricing.rates import build_rate_card
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
-from tests.conftest import make_settings, priced_usages, read, write_jsonl
+from tests.conftest import make_settings, parse_records, priced_usages, read, reasons, write_jsonl
 
 DAY = "2026-03-10"
 
@@ -62,8 +64,11 @@ PAGE = {"next": None, "previous": None, "results": [
     _prediction("p-aborted", "acme/sdxl-finetune", "aborted", None),
     # Canceled before it started: no metrics, 0 seconds, $0 (priced, not unknown).
     _prediction("p-canceled", "acme/sdxl-finetune", "canceled", None),
+    # The same prediction as the enveloped one below, without its hardware: the copy that names it is kept.
+    _prediction("p-l40s", "acme/upscaler", "succeeded", {"predict_time": 10}, hour=10),
 ]}
-HARDWARE = 'hardware:\n  replicate:\n    "acme/*": gpu-a100-large\n'
+# `meta/*` does not move Replicate's per-token official models onto hardware: only unpriced models are placed.
+HARDWARE = 'hardware:\n  replicate:\n    "acme/*": gpu-a100-large\n    "meta/*": gpu-h100\n'
 # One GPU-hour of H100, two core-hours of CPU and 10 GiB-hours of memory of one app: 3600 x $0.001097 = $3.9492,
 # 7200 x $0.0000131 = $0.09432, 36000 x $0.00000222 = $0.07992; $4.12344 in all.
 SECONDS_CSV = """\
@@ -74,6 +79,7 @@ modal,llm-server,main,2026-03-10T00:00:00,Memory,36000
 modal,llm-server,main,2026-03-10T00:00:00,T4,0
 modal,batch-job,dev,2026-03-10T00:00:00,B300,100
 modal,,main,2026-03-10T00:00:00,H100,5
+runpod,gpt-4o,,2026-03-10T00:00:00,H100,10
 """
 MODAL_REPORT = """\
 Object ID,Description,Environment,Interval Start,Resource,Cost
@@ -88,7 +94,7 @@ def compute_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = make_settings(tmp_path_factory.mktemp("compute"))
     (settings.landing / "replicate_page.json").write_text(json.dumps(PAGE, indent=2), encoding="utf-8")
     # The envelope names the hardware itself (any case) and wins over the map: 10 s x $0.000975 = $0.00975.
-    write_jsonl(settings.landing / "replicate_enveloped.jsonl", [
+    write_jsonl(settings.landing / "replicate_with_hardware.jsonl", [
         {"timestamp": f"{DAY}T10:00:00Z", "hardware": "GPU-L40S", "project": "imaging",
          "response": _prediction("p-l40s", "acme/upscaler", "succeeded", {"predict_time": 10})}])
     (settings.landing / "gpu_seconds.csv").write_text(SECONDS_CSV, encoding="utf-8")
@@ -125,6 +131,9 @@ def test_each_prediction_and_gpu_second_is_priced_by_hand(compute_run: Settings)
         ("replicate:p-sdxl", "acme/sdxl-finetune", "gpu-a100-large", Decimal("12.5"), "seconds", "priced",
          Decimal("0.0175"), Decimal("0.0175")),
         ("replicate:p-unmapped", "stability-ai/sdxl", None, Decimal(4), "tokens", "unpriced_model", None, None),
+        # An app named like a model is priced by the platform that ran it, which has no catalogue here.
+        ("runpod:seconds:gpt-4o::2026-03-10T00:00:00:h100", "gpt-4o", "h100", Decimal(10), "seconds",
+         "unpriced_model", None, None),
     ]
 
 
@@ -139,9 +148,9 @@ def test_unfinished_and_incomplete_records_are_rejected_or_skipped_with_their_re
     ledger = dict(read(compute_run, "SELECT regexp_extract(source_file, '[^/]+$'), [format, rows_loaded::VARCHAR,"
                                     " records_skipped::VARCHAR, cost_rows::VARCHAR] FROM raw.file_ledger"))
     assert ledger == {
-        "replicate_page.json": ["replicate_predictions_page", "5", "1", "0"],
-        "replicate_enveloped.jsonl": ["replicate_prediction", "1", "0", "0"],
-        "gpu_seconds.csv": ["gpu_seconds_export", "4", "1", "0"],
+        "replicate_page.json": ["replicate_predictions_page", "6", "1", "0"],
+        "replicate_with_hardware.jsonl": ["replicate_prediction", "1", "0", "0"],
+        "gpu_seconds.csv": ["gpu_seconds_export", "5", "1", "0"],
         "modal_report.csv": ["modal_billing_report", "0", "0", "3"],
     }
 
@@ -168,8 +177,10 @@ def test_spend_marts_keep_each_sku_apart(compute_run: Settings) -> None:
         ("replicate", "acme/sdxl-finetune", "gpu-a100-large", Decimal("15.5"), Decimal("0.0217"),
          Decimal("0.0217"), 3, 0),
         ("replicate", "acme/upscaler", "gpu-l40s", Decimal(10), Decimal("0.00975"), Decimal("0.00975"), 1, 0),
-        ("replicate", "meta/meta-llama-3-70b-instruct", None, Decimal("2.1"), Decimal(0), Decimal("0.0002479"), 1, 0),
-        ("replicate", "stability-ai/sdxl", None, Decimal(4), Decimal(0), Decimal(0), 1, 1),
+        # Billed by tokens: its 2.1 s are not the seconds of any hardware.
+        ("replicate", "meta/meta-llama-3-70b-instruct", None, Decimal(0), Decimal(0), Decimal("0.0002479"), 1, 0),
+        ("replicate", "stability-ai/sdxl", None, Decimal(0), Decimal(0), Decimal(0), 1, 1),
+        ("runpod", "gpt-4o", "h100", Decimal(10), Decimal(0), Decimal(0), 0, 0),
     ]
     project = read(compute_run, "SELECT project, sum(compute_cost_usd) FROM marts.daily_project_spend"
                                 " WHERE provider = 'modal' GROUP BY ALL ORDER BY ALL")
@@ -211,7 +222,7 @@ def test_sql_pricing_matches_the_reference_quote(compute_run: Settings) -> None:
     catalogue = load_catalogue(bundled_pricing_dir())
     card = build_rate_card(catalogue)
     rows = priced_usages(compute_run, "cost_status, list_cost_usd, rate_id")
-    assert len(rows) == 10
+    assert len(rows) == 11
     for usage, (status, cost, rate_id) in rows:
         expected = quote(card, usage, catalogue.exchange_rates)
         assert (expected.cost_status, expected.list_cost_usd) == (status, cost), usage
@@ -254,3 +265,34 @@ def test_hardware_catalogue_and_map_errors_name_the_file_and_field(tmp_path: Pat
     (pricing / "hardware.yaml").write_text(HARDWARE)
     assert Settings.resolve(pricing=pricing).hardware == pricing / "hardware.yaml"
     assert set(load_catalogue(pricing).providers) == {"modal"}
+
+
+def test_the_envelope_gives_hardware_and_seconds_and_bad_values_are_rejected(tmp_path: Path) -> None:
+    done = _prediction("p-1", "acme/x", "succeeded", {"predict_time": 1.5})
+    rows, result = parse_records(tmp_path, "enveloped.jsonl", [
+        {"timestamp": f"{DAY}T10:00:00Z", "hardware": " GPU-T4 ", "compute_seconds": "2.25", "response": done},
+        {"timestamp": f"{DAY}T10:00:00Z", "hardware": "gpu-t4", "compute_seconds": "abc", "response": done},
+        {"timestamp": f"{DAY}T10:00:00Z", "hardware": "gpu-t4", "compute_seconds": -1, "response": done},
+        {"timestamp": f"{DAY}T10:00:00Z", "hardware": ["gpu-t4"], "response": done},
+        _prediction("p-2", "acme/x", "succeeded", {"total_time": 3}),
+    ], "ab" * 32)
+    assert [(row["hardware"], row["compute_seconds"]) for row in rows] == [("gpu-t4", Decimal("2.25"))]
+    assert reasons(result) == [
+        (2, "field compute_seconds is not a number: 'abc'"),
+        (3, "field compute_seconds is out of range: -1"),
+        (4, "field hardware is not a string: list"),
+        (5, "missing field metrics.predict_time: the seconds a prediction ran are what it is billed"),
+    ]
+
+
+def test_a_gpu_seconds_export_with_modal_style_headers_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "modal_seconds.csv"
+    path.write_text("Object ID,Description,Environment,Interval Start,Resource,Seconds,Provider\n"
+                    "ap-1,llm-server,main,2026-03-11T00:00:00,L4,100,modal\n", encoding="utf-8")
+    result = FileResult(source_file=path.name)
+    tables = [table for kind, table in parse_file(path, compression_of(path), "ef" * 32, result) if kind == "usage"]
+    (row,) = tables[0].to_pylist()
+    assert (result.rejects, row["source_format"], row["provider"], row["model_raw"], row["project"]) == \
+        ([], "gpu_seconds_export", "modal", "llm-server", "main")
+    assert (row["hardware"], row["compute_seconds"], row["event_id"]) == \
+        ("l4", Decimal(100), "modal:seconds:ap-1:main:2026-03-11T00:00:00:l4")

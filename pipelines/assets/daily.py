@@ -79,8 +79,16 @@ def usage_priced(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         versions = _versions(conn)
         rows = rebuild_days(conn, "core.usage_priced", first, last, versions)
         later = _later_days_on_monthly_quotas(conn, first, last)
+        # Seconds on hardware the catalogue lacks: an export's buckets may count no requests, so name them here.
+        unknown_hardware = conn.execute(
+            "SELECT price_provider || '/' || hardware, sum(compute_seconds) FROM core.usage_priced"
+            " WHERE usage_date BETWEEN ? AND ? AND billed_by = 'seconds' AND cost_status <> 'priced'"
+            " GROUP BY ALL ORDER BY 1", [first, last]).fetchall()
     context.log.info(f"core.usage_priced {first} .. {last}: {rows:,} events priced with catalogue "
                      f"{versions['catalogue_version']}, contracts {versions['contracts_version']}")
+    if unknown_hardware:
+        context.log.warning("hardware without a price (flagged unpriced): "
+                            + ", ".join(f"{name} ({seconds:,} s)" for name, seconds in unknown_hardware))
     if later is not None:
         context.log.warning(
             f"{later[0]} .. {later[1]} draw on the same monthly free web-search allowance as these days and were "

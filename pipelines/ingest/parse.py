@@ -30,9 +30,9 @@ from pipelines.ingest.records import READERS, Malformed, Record, layout_of
 BATCH_ROWS = 100_000
 _SCOPES = ("global", "geo", "in_region")
 _GRAINS = ("request", "chunk", "bucket")
-_NO_STORAGE = Decimal(0)
-_STORAGE_QUANTUM = Decimal("0.000001")
-_STORAGE_LIMIT = Decimal(10) ** 18
+_NONE = Decimal(0)
+_MEASURE_QUANTUM = Decimal("0.000001")
+_MEASURE_LIMIT = Decimal(10) ** 18
 _COST_QUANTUM = Decimal("1e-12")
 _SNIFF_RECORDS = 50
 INTERNAL_ERROR = "unexpected record layout"
@@ -187,33 +187,17 @@ def _web_searches(envelope: dict[str, Any], mapped: int) -> int:
     return value
 
 
-def _storage(envelope: dict[str, Any]) -> Decimal:
-    """Explicit-cache token-hours: no response reports them, so only the envelope can."""
-    value = envelope.get("cache_storage_token_hours")
-    if value is None:
-        return _NO_STORAGE
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise RecordError(f"envelope field cache_storage_token_hours is not a number: {value!r}"[:200])
-    try:
-        hours = Decimal(str(value)).quantize(_STORAGE_QUANTUM)
-    except ArithmeticError:
-        raise RecordError(f"envelope field cache_storage_token_hours is not a number: {value!r}"[:200]) from None
-    if not hours.is_finite() or hours < 0 or hours >= _STORAGE_LIMIT:
-        raise RecordError(f"envelope field cache_storage_token_hours is out of range: {value!r}"[:200])
-    return hours
-
-
-def _seconds(value: Any, source: str) -> Decimal:
-    """Seconds of hardware time, to the microsecond."""
+def _measure(value: Any, field: str) -> Decimal:
+    """A non-negative quantity to the millionth (token-hours, seconds), from a number or its text."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise RecordError(f"{source} compute_seconds is not a number: {value!r}"[:200])
+        raise RecordError(f"field {field} is not a number: {value!r}"[:200])
     try:
-        seconds = Decimal(str(value)).quantize(_STORAGE_QUANTUM)
+        quantity = Decimal(str(value)).quantize(_MEASURE_QUANTUM)
     except ArithmeticError:
-        raise RecordError(f"{source} compute_seconds is not a number: {value!r}"[:200]) from None
-    if not seconds.is_finite() or seconds < 0 or seconds >= _STORAGE_LIMIT:
-        raise RecordError(f"{source} compute_seconds is out of range: {value!r}"[:200])
-    return seconds
+        raise RecordError(f"field {field} is not a number: {value!r}"[:200]) from None
+    if not quantity.is_finite() or quantity < 0 or quantity >= _MEASURE_LIMIT:
+        raise RecordError(f"field {field} is out of range: {value!r}"[:200])
+    return quantity
 
 
 def _reported(value: Any) -> Decimal:
@@ -264,7 +248,7 @@ def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, sou
         raise RecordError(f"record grain is not one of {', '.join(_GRAINS)}: {grain!r}")
     scope, platform, is_batch = m["endpoint_scope"], m["platform"], m["is_batch"]
     project, api_key, user = m["project"], m["api_key_id"], m["user_id"]
-    storage, searches = _NO_STORAGE, m["web_search_requests"]
+    storage, searches = _NONE, m["web_search_requests"]
     hardware, seconds = m["hardware"], m["compute_seconds"]
     if envelope:
         # The envelope's fields win over the record's; read inline: this runs for every enveloped line.
@@ -290,7 +274,8 @@ def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, sou
         if not model:
             model = _envelope_text(envelope, "model")
         if envelope.get("cache_storage_token_hours") is not None:
-            storage = _storage(envelope)
+            # Explicit-cache token-hours: no response reports them, so only the envelope can.
+            storage = _measure(envelope["cache_storage_token_hours"], "cache_storage_token_hours")
         if envelope.get("web_search_requests") is not None:
             searches = _web_searches(envelope, searches)
         if envelope.get("hardware") is not None:
@@ -328,7 +313,7 @@ def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, sou
         m["output_image_tokens"],
         storage,
         hardware.strip().lower() or None if hardware else None,
-        _NO_STORAGE if seconds is None else _seconds(seconds, "record"),
+        _NONE if seconds is None else _measure(seconds, "compute_seconds"),
         searches,
         m["requests"],
         grain,

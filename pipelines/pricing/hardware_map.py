@@ -9,7 +9,9 @@ METERLINE_HARDWARE; patterns are globs over the logged model id, first match win
         acme/sdxl-finetune: gpu-a100-large
         "acme/*": gpu-l40s
 
-A record that names its hardware itself (an export's column, the envelope's `hardware`) keeps it.
+Only models the catalogue does not price per token are placed (a glob over `meta/*` leaves Replicate's per-token
+official models alone). A record that names its hardware itself (an export's column, the envelope's `hardware`)
+keeps it.
 """
 
 from __future__ import annotations

@@ -237,7 +237,7 @@ def quote(
         lines.append(Line(cost_class, label, quantity, unit, per_unit, used, column, cost))
     if rate is not None and usd_per_unit is None:
         status = "unpriced_fx"
-    elif rate is not None and usage.input_unknown:
+    elif rate is not None and usage.input_unknown and usage.hardware is None:
         status = "incomplete_usage"
     result = Quote(cost_status=status, rate=rate, usd_per_unit=usd_per_unit, lines=lines, web_search_free=free,
                    contract=contract)

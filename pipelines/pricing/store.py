@@ -87,7 +87,7 @@ def resolve_models(
     deployments: dict[str, str] | None = None, hardware_map: HardwareMap | None = None,
 ) -> list[tuple[str, str, str, Resolution]]:
     """Resolve every (provider, platform, model_raw) staged for the days and record it in core.model_aliases, with
-    the hardware the user's map says the model runs on."""
+    the hardware the user's map says the model runs on: only for models the catalogue does not price per token."""
     index = ModelIndex.from_catalogue(catalogue, deployments)
     triples = conn.execute(
         "SELECT DISTINCT provider, platform, model_raw FROM staging.usage_records WHERE usage_date BETWEEN ? AND ?",
@@ -98,6 +98,7 @@ def resolve_models(
         conn.executemany(
             "INSERT OR REPLACE INTO core.model_aliases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(p, platform, raw, r.price_provider, r.model, r.known, r.endpoint_scope, catalogue.version,
-              hardware_for(hardware_map or {}, r.price_provider, raw)) for p, platform, raw, r in resolved],
+              None if r.known else hardware_for(hardware_map or {}, p if platform == "direct" else platform, raw))
+             for p, platform, raw, r in resolved],
         )
     return resolved

@@ -56,8 +56,8 @@ def map_prediction(record: dict[str, Any]) -> Mapped | Skip:
     if not isinstance(metrics, dict):
         raise RecordError(f"field metrics is not an object: {metrics!r}"[:200])
     seconds = _seconds(metrics.get("predict_time"), "metrics.predict_time")
-    # Replicate reports the time of every finished prediction; a canceled one may never have started.
-    if seconds is None and status != "canceled":
+    # Replicate reports the time of every prediction that ran; a failed or canceled one may never have started.
+    if seconds is None and status == "succeeded":
         raise RecordError("missing field metrics.predict_time: the seconds a prediction ran are what it is billed")
     return {
         "provider_time": timestamp(record.get("created_at"), "created_at"),
@@ -145,7 +145,9 @@ def map_modal_report(record: dict[str, Any]) -> Mapped:
 
 
 def _is_seconds_export(record: dict[str, Any]) -> bool:
-    return "seconds" in record and ("resource" in record or "hardware" in record)
+    # Column names as written, or as Modal's report spells its headers (`Resource`).
+    return ("seconds" in record or "Seconds" in record) and any(
+        name in record for name in ("resource", "hardware", "Resource", "Hardware"))
 
 
 def map_seconds_export(record: dict[str, Any]) -> Mapped | Skip:

@@ -2,8 +2,9 @@
 -- any file or format) keeps one copy, and stays on the day that copy belongs to: a complete response before stream
 -- chunks, the chunk with the most tokens (streamed counts are cumulative: the last chunk is the whole, never a sum,
 -- even when log rotation split the stream across files), the most recently loaded copy of a report bucket
--- (providers restate recent buckets; loaded together, the file whose name sorts last), else the copy in
--- the first file by name and, within it, the last line. A cost reported by any copy (a gateway export) is kept
+-- (providers restate recent buckets; loaded together, the file whose name sorts last), a copy that names the
+-- hardware it ran on (an enveloped Replicate prediction beside the bare one), else the copy in the first file by
+-- name and, within it, the last line. A cost reported by any copy (a gateway export) is kept
 -- beside the tokens of the copy chosen.
 INSERT INTO core.usage_events
 WITH touched AS (
@@ -17,6 +18,7 @@ ranked AS (
            row_number() OVER (
                PARTITION BY s.event_id
                ORDER BY s.record_grain = 'chunk',
+                        s.hardware IS NULL,
                         CASE WHEN s.record_grain = 'bucket' THEN l.loaded_at END DESC NULLS LAST,
                         CASE WHEN s.record_grain = 'bucket' THEN s.source_file END DESC NULLS LAST,
                         CASE WHEN s.record_grain = 'chunk'
@@ -30,7 +32,10 @@ ranked AS (
     LEFT JOIN raw.file_ledger AS l USING (source_file)
 )
 SELECT r.event_id, r.event_time, r.usage_date, r.provider, r.platform,
-       coalesce(a.price_provider, r.provider) AS price_provider,
+       -- Seconds of hardware are priced by the platform that ran them (the vendor for direct calls), whatever
+       -- catalogue the model id is in.
+       CASE WHEN coalesce(r.hardware, a.hardware) IS NULL THEN coalesce(a.price_provider, r.provider)
+            WHEN r.platform = 'direct' THEN r.provider ELSE r.platform END AS price_provider,
        coalesce(a.model, r.model_raw) AS model, r.model_raw,
        r.project, r.api_key_id, r.user_id, r.service_tier, r.is_batch,
        coalesce(r.endpoint_scope, a.endpoint_scope, 'global') AS endpoint_scope,

@@ -189,7 +189,7 @@ usd AS (
            CASE WHEN NOT c.model_known THEN 'unpriced_model'
                 WHEN c.rate_id IS NULL THEN 'unpriced_variant'
                 WHEN c.usd_per_unit IS NULL THEN 'unpriced_fx'
-                WHEN c.input_unknown THEN 'incomplete_usage'
+                WHEN c.input_unknown AND c.billed_by = 'tokens' THEN 'incomplete_usage'
                 WHEN c.c_input IS NULL OR c.c_cache_read IS NULL OR c.c_cache_write_5m IS NULL
                   OR c.c_cache_write_1h IS NULL OR c.c_output IS NULL OR c.c_audio IS NULL OR c.c_image IS NULL
                   OR c.c_cache_storage IS NULL OR c.c_web_search IS NULL OR c.c_compute IS NULL THEN 'unpriced_unit'
@@ -216,6 +216,7 @@ contracted AS (
     -- Contract rates are per token: time on hardware takes the discount only.
     SELECT u.*, t.contract_name,
            CASE WHEN t.event_id IS NULL THEN NULL
+                WHEN u.billed_by = 'seconds' AND u.cost_status <> 'priced' THEN NULL
                 WHEN u.billed_by = 'seconds'
                 THEN (u.input_cost_usd + u.cache_read_cost_usd + u.cache_write_5m_cost_usd + u.cache_write_1h_cost_usd
                       + u.output_cost_usd + u.audio_cost_usd + u.image_cost_usd + u.cache_storage_cost_usd

@@ -33,7 +33,7 @@ SELECT usage_date, price_provider AS provider, coalesce(project, '(none)') AS pr
        sum(reported_cost_usd) AS reported_cost_usd,
        coalesce(sum(selfhosted_cost_usd), 0) AS selfhosted_cost_usd,
        hardware,
-       sum(compute_seconds) AS compute_seconds,
+       coalesce(sum(compute_seconds) FILTER (WHERE billed_by = 'seconds'), 0) AS compute_seconds,
        coalesce(sum(compute_cost_usd) FILTER (WHERE cost_status = 'priced'), 0) AS compute_cost_usd
 FROM core.usage_costed
 WHERE usage_date BETWEEN getvariable('date_from') AND getvariable('date_to')
