@@ -57,7 +57,7 @@ def test_validate_passes_the_bundled_catalogue() -> None:
     summary = re.search(r"(\d+) providers, (\d+) models, (\d+) hardware SKUs, (\d+) price periods", out)
     assert summary is not None
     providers, models, skus, periods = (int(n) for n in summary.groups())
-    assert providers == 18 and models >= 150 and skus == 31 and periods > models + skus
+    assert providers == 18 and models >= 150 and skus == 32 and periods > models + skus
 
 
 def test_validate_checks_a_contract_overlay_against_the_catalogue(tmp_path: Path) -> None:
