@@ -19,10 +19,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import main
+from pipelines.definitions import build_definitions
 from pipelines.ingest.files import compression_of
 from pipelines.ingest.parse import FileResult, parse_file
 from pipelines.pricing.catalogue import CatalogueError, load_catalogue, load_provider_file
@@ -296,3 +298,15 @@ def test_a_gpu_seconds_export_with_modal_style_headers_is_read(tmp_path: Path) -
         ([], "gpu_seconds_export", "modal", "llm-server", "main")
     assert (row["hardware"], row["compute_seconds"], row["event_id"]) == \
         ("l4", Decimal(100), "modal:seconds:ap-1:main:2026-03-11T00:00:00:l4")
+
+
+def test_seconds_on_unknown_hardware_fail_the_unpriced_check_though_no_request_is_counted(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    (settings.landing / "gpu.csv").write_text("provider,app,interval_start,hardware,seconds\n"
+                                              "modal,job,2026-03-10T00:00:00,B300,100\n"
+                                              "modal,job,2026-03-10T00:00:00,H100,100\n", encoding="utf-8")
+    result = build_definitions(settings).resolve_job_def("metering_job").execute_in_process(
+        partition_key="2026-03-10", instance=dg.DagsterInstance.ephemeral())
+    (check,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "usage_priced_unpriced_share"]
+    assert not check.passed
+    assert (check.metadata["unpriced_requests"].value, check.metadata["unpriced_hardware_seconds"].value) == (0, 100.0)

@@ -168,7 +168,6 @@ def map_seconds_export(record: dict[str, Any]) -> Mapped | Skip:
     if not app:
         raise RecordError("missing field app (or description): the app or function that ran")
     project = _first(row, "project", "environment")
-    requests = whole(row.get("requests"), "requests") if row.get("requests") not in (None, "") else 0
     return {
         "provider": provider.lower(),
         "provider_time": timestamp(start, "interval_start"),
@@ -184,7 +183,7 @@ def map_seconds_export(record: dict[str, Any]) -> Mapped | Skip:
         "reasoning_tokens": 0,
         "web_search_requests": 0,
         "service_tier": "standard",
-        "requests": requests,
+        "requests": whole(row.get("requests"), "requests"),
         "record_grain": "bucket",
         "hardware": hardware,
         "compute_seconds": seconds,
