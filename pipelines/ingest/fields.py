@@ -112,6 +112,16 @@ def text(obj: dict[str, Any], path: str) -> str | None:
     raise RecordError(f"field {path} is not a string: {type(value).__name__}")
 
 
+def cell(row: dict[str, Any], name: str) -> str | None:
+    """A text cell of a CSV row (or the same column of a JSON export), stripped; None when missing or blank."""
+    value = row.get(name)
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise RecordError(f"field {name} is not a text cell: {value!r}"[:200])
+    return value.strip() or None
+
+
 def timestamp(value: Any, field: str) -> datetime:
     """Unix seconds (int or float) or RFC 3339 text, returned as naive UTC."""
     if isinstance(value, bool) or value is None:

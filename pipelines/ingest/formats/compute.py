@@ -19,7 +19,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, decimal, text, timestamp, whole
+from pipelines.ingest.fields import RecordError, cell, count, decimal, text, timestamp, whole
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
 
 _FINISHED = frozenset({"succeeded", "failed", "canceled"})
@@ -98,17 +98,8 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
     return {_KEY.sub("_", key).lower().strip("_"): value for key, value in record.items()}
 
 
-def _cell(row: dict[str, Any], name: str) -> str | None:
-    value = row.get(name)
-    if value is None:
-        return None
-    if type(value) is not str:
-        raise RecordError(f"field {name} is not text: {value!r}"[:200])
-    return value.strip() or None
-
-
 def _first(row: dict[str, Any], *names: str) -> str | None:
-    return next((cell for cell in (_cell(row, name) for name in names) if cell is not None), None)
+    return next((cell for cell in (cell(row, name) for name in names) if cell is not None), None)
 
 
 def _is_modal_report(record: dict[str, Any]) -> bool:
@@ -118,11 +109,11 @@ def _is_modal_report(record: dict[str, Any]) -> bool:
 
 def map_modal_report(record: dict[str, Any]) -> Mapped:
     row = _row(record)
-    start = _cell(row, "interval_start")
+    start = cell(row, "interval_start")
     amount = decimal(row.get("cost"), "cost", digits=_DIGITS)
     if amount is None:
         raise RecordError("missing field cost")
-    app, environment, resource = _cell(row, "object_id"), _cell(row, "environment"), _cell(row, "resource")
+    app, environment, resource = cell(row, "object_id"), cell(row, "environment"), cell(row, "resource")
     return {
         "kind": "cost",
         "cost_id": ":".join(("modal:cost", app or "", environment or "", start or "", resource or "")),
@@ -131,7 +122,7 @@ def map_modal_report(record: dict[str, Any]) -> Mapped:
         "provider": "modal",
         "project": environment,
         "api_key_id": None,
-        "model": _cell(row, "description") or app,
+        "model": cell(row, "description") or app,
         "line_item": resource or "total",
         "cost_type": None,
         "token_type": None,
@@ -152,7 +143,7 @@ def _is_seconds_export(record: dict[str, Any]) -> bool:
 
 def map_seconds_export(record: dict[str, Any]) -> Mapped | Skip:
     row = _row(record)
-    provider = _cell(row, "provider")
+    provider = cell(row, "provider")
     if not provider:
         raise RecordError("missing field provider: name the platform whose prices apply (modal, replicate ...)")
     hardware = _first(row, "hardware", "resource")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, decimal, text, timestamp, whole
+from pipelines.ingest.fields import RecordError, cell, count, decimal, text, timestamp, whole
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
 from pipelines.ingest.providers import OPENAI_TIERS, service_tier
 
@@ -214,27 +214,18 @@ def _is_costs_report(record: dict[str, Any]) -> bool:
 # Dashboard exports: every cell is text, counts are written as floats (`59200.0`), days without usage are rows of
 # empty cells, and the `*_iso` columns sometimes lack an offset, so only the unix columns are read.
 
-def _cell(row: dict[str, Any], name: str) -> str | None:
-    value = row.get(name)
-    if value is None:
-        return None
-    if type(value) is not str:
-        raise RecordError(f"field {name} is not a text cell: {value!r}"[:200])
-    return value.strip() or None
-
-
 def _cell_count(row: dict[str, Any], name: str) -> int | None:
-    cell = _cell(row, name)
-    return None if cell is None else whole(cell, name)
+    value = cell(row, name)
+    return None if value is None else whole(value, name)
 
 
 def _cell_bool(row: dict[str, str], name: str) -> bool | None:
-    cell = _cell(row, name)
-    if cell is None:
+    value = cell(row, name)
+    if value is None:
         return None
-    if cell.lower() not in ("true", "false"):
-        raise RecordError(f"field {name} is not TRUE or FALSE: {cell!r}"[:200])
-    return cell.lower() == "true"
+    if value.lower() not in ("true", "false"):
+        raise RecordError(f"field {name} is not TRUE or FALSE: {value!r}"[:200])
+    return value.lower() == "true"
 
 
 def _window(row: dict[str, str]) -> tuple[int, int]:
@@ -249,25 +240,25 @@ _EXPORT_COUNTS = ("num_model_requests", "input_tokens", "output_tokens", "input_
 
 
 def map_usage_export(row: dict[str, Any]) -> Mapped | Skip:
-    if all(_cell(row, name) is None for name in ("num_model_requests", "input_tokens", "output_tokens")):
+    if all(cell(row, name) is None for name in ("num_model_requests", "input_tokens", "output_tokens")):
         return Skip("usage export row with empty cells: no usage in its window")
     start, end = _window(row)
     result: dict[str, Any] = {name: _cell_count(row, name) for name in _EXPORT_COUNTS}
-    result.update({name: _cell(row, name) for name in ("project_id", "user_id", "api_key_id", "model",
+    result.update({name: cell(row, name) for name in ("project_id", "user_id", "api_key_id", "model",
                                                         "service_tier")})
     result["batch"] = _cell_bool(row, "batch")
     return _usage(result, start, end, "completions")
 
 
 def map_cost_export(row: dict[str, Any]) -> Mapped | Skip:
-    if _cell(row, "amount_value") is None:
+    if cell(row, "amount_value") is None:
         return Skip("cost export row with empty cells: no cost in its window")
     start, end = _window(row)
-    result = {"amount": {"value": _cell(row, "amount_value"), "currency": _cell(row, "amount_currency")},
-              **{name: _cell(row, name) for name in ("line_item", "project_id", "api_key_id", "quantity",
+    result = {"amount": {"value": cell(row, "amount_value"), "currency": cell(row, "amount_currency")},
+              **{name: cell(row, name) for name in ("line_item", "project_id", "api_key_id", "quantity",
                                                      "quantity_unit")}}
     # The newer export splits a day's cost by user and API source too: both are part of its key.
-    extra = tuple(_cell(row, name) for name in ("user_id", "api_source") if name in row)
+    extra = tuple(cell(row, name) for name in ("user_id", "api_source") if name in row)
     return _cost(result, start, end, extra)
 
 
