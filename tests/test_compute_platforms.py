@@ -33,7 +33,16 @@ from pipelines.pricing.quote import quote
 from pipelines.pricing.rates import build_rate_card
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
-from tests.conftest import make_settings, parse_records, priced_usages, read, reasons, write_jsonl
+from tests.conftest import (
+    FOCUS_UNDECIDABLE,
+    focus_validation,
+    make_settings,
+    parse_records,
+    priced_usages,
+    read,
+    reasons,
+    write_jsonl,
+)
 
 DAY = "2026-03-10"
 
@@ -212,6 +221,13 @@ def test_focus_prices_hardware_time_in_seconds(compute_run: Settings) -> None:
                                " (SELECT sum(list_cost_usd) FROM core.usage_priced)")
     # Modal $4.12344 + Replicate $0.0002479 + $0.0175 + $0.0042 + $0.00975 = $4.1551379.
     assert totals[0][0] == totals[0][1] == Decimal("4.1551379")
+
+
+def test_the_finops_focus_validator_passes_the_seconds_rows(compute_run: Settings, tmp_path: Path) -> None:
+    data = compute_run.warehouse.parent / "parquet" / "focus_v1_2" / "billing_period=2026-03" / "data.parquet"
+    passed, failed = focus_validation(data, tmp_path)
+    assert passed >= 130
+    assert failed <= FOCUS_UNDECIDABLE, sorted(failed)
 
 
 def test_modal_billing_report_reconciles_with_the_priced_seconds(compute_run: Settings) -> None:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
-import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ import pytest
 
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings
-from tests.conftest import envelope, make_settings, read, write_jsonl
+from tests.conftest import FOCUS_UNDECIDABLE, envelope, focus_validation, make_settings, read, write_jsonl
 
 # FOCUS 1.2 mandatory columns, and which of them may be null (finops-anchors.md §1.3).
 MANDATORY = ("BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
@@ -30,12 +27,6 @@ MANDATORY = ("BilledCost", "BillingAccountId", "BillingAccountName", "BillingCur
              "ChargePeriodStart", "ContractedCost", "EffectiveCost", "InvoiceIssuerName", "ListCost",
              "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName")
 NULLABLE = {"BillingAccountName", "ChargeClass", "ChargeDescription", "PricingQuantity", "PricingUnit"}
-# `make focus-validator` (run by .ci/run) installs it; METERLINE_FOCUS_VALIDATOR may point at another install.
-VALIDATOR = Path(os.environ.get("METERLINE_FOCUS_VALIDATOR")
-                 or Path(__file__).resolve().parents[1] / ".venv-focus" / "bin" / "focus-validator")
-# InvoiceId "MUST be NULL" when a charge is not invoiced yet and "MUST NOT be NULL" once it is: which holds is not in
-# the data, so the validator checks both and one always fails, whatever the file says.
-UNDECIDABLE = {"InvoiceId-C-004-C", "InvoiceId-C-005-C"}
 CONTRACTS = """\
 contracts:
   - name: openai-discount
@@ -200,29 +191,12 @@ def test_focus_published_with_comments(focus_run: Settings) -> None:
 
 
 def test_the_finops_focus_validator_passes_the_export(focus_run: Settings, tmp_path: Path) -> None:
-    if not VALIDATOR.is_file():
-        pytest.skip(f"focus-validator is not installed at {VALIDATOR}: it needs Python >= 3.12; `make focus-validator`"
-                    " installs it (.ci/run does)")
-    # It opens its currency list relative to the working directory: run it where that path resolves.
-    package = subprocess.run([str(VALIDATOR.parent / "python"), "-c", "import focus_validator, os;"
-                              " print(os.path.dirname(focus_validator.__file__))"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    (tmp_path / "focus_validator").symlink_to(package)
     folder = focus_run.warehouse.parent / "parquet" / "focus_v1_2"
     for month in ("2026-03", "2026-04"):
-        report = tmp_path / f"{month}.xml"
-        run = subprocess.run([str(VALIDATOR), "--data-file", str(folder / f"billing_period={month}" / "data.parquet"),
-                              "--validate-version", "1.2", "--block-download", "--output-type", "unittest",
-                              "--output-destination", str(report)],
-                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
-        assert run.returncode == 0 and report.is_file(), run.stdout[-2000:] + run.stderr[-2000:]
-        cases = ET.parse(report).getroot().iter("testcase")
-        outcomes = {case.get("name", ""): next((tag for tag in ("failure", "error", "skipped")
-                                                if case.find(tag) is not None), "passed") for case in cases}
-        failed = {name.split()[0] for name, outcome in outcomes.items() if outcome in ("failure", "error")}
+        passed, failed = focus_validation(folder / f"billing_period={month}" / "data.parquet", tmp_path)
         # 578 rules: most apply only to columns an LLM bill has no use for and are skipped; 136 run and pass.
-        assert sum(outcome == "passed" for outcome in outcomes.values()) >= 130
-        assert failed <= UNDECIDABLE, sorted(failed)
+        assert passed >= 130
+        assert failed <= FOCUS_UNDECIDABLE, sorted(failed)
 
 
 def test_changed_contract_terms_leave_focus_at_the_priced_contracted_cost(focus_run: Settings, tmp_path: Path) -> None:
