@@ -329,7 +329,8 @@ def run_data_path(landing: Path, warehouse: Path, stats: Path) -> None:
         figures["gpu_allocation"] = rebuild_days(conn, "core.gpu_allocation", first, last)
     lap("core/gpu_allocation")
 
-    for table in ("marts.daily_model_spend", "marts.daily_project_spend", "marts.selfhosted_daily"):
+    # The model mart rolls the project mart up, so it comes after it.
+    for table in ("marts.daily_project_spend", "marts.daily_model_spend", "marts.selfhosted_daily"):
         with connection() as conn:
             figures[table] = rebuild_days(conn, table, first, last)
         lap(table.replace(".", "/"))

@@ -49,7 +49,7 @@ def test_a_failed_rebuild_leaves_the_days_as_they_were(tmp_path: Path) -> None:
                                                     " 'marts' AND table_name = 'daily_model_spend'").fetchall()]
         conn.execute(f"INSERT INTO marts.daily_model_spend VALUES ({', '.join('?' * len(columns))})",
                      [row.get(name, 0) for name in columns])
-        conn.execute("DROP TABLE core.usage_priced")  # the build now fails half-way, after its DELETE
+        conn.execute("DROP TABLE marts.daily_project_spend")  # the build now fails half-way, after its DELETE
         with pytest.raises(duckdb.CatalogException):
             rebuild_days(conn, "marts.daily_model_spend", date(2026, 3, 10), date(2026, 3, 10))
         assert conn.execute("SELECT list_cost_usd FROM marts.daily_model_spend").fetchall() == [(1.5,)]

@@ -122,17 +122,6 @@ def selfhosted_daily(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     return dg.MaterializeResult(metadata={"dagster/row_count": rows})
 
 
-@dg.asset(key=["marts", "daily_model_spend"], group_name="marts", deps=[usage_priced, gpu_allocation],
-          freshness_policy=_FRESH,
-          **_DAILY,
-          description="Daily spend per provider and model.")
-def daily_model_spend(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    first, last = day_range(context)
-    with warehouse.connection() as conn:
-        rows = rebuild_days(conn, "marts.daily_model_spend", first, last)
-    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
-
-
 @dg.asset(key=["marts", "daily_project_spend"], group_name="marts", deps=[usage_priced, gpu_allocation],
           freshness_policy=_FRESH,
           **_DAILY,
@@ -141,4 +130,15 @@ def daily_project_spend(context: dg.AssetExecutionContext, warehouse: WarehouseR
     first, last = day_range(context)
     with warehouse.connection() as conn:
         rows = rebuild_days(conn, "marts.daily_project_spend", first, last)
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+
+
+@dg.asset(key=["marts", "daily_model_spend"], group_name="marts", deps=[daily_project_spend],
+          freshness_policy=_FRESH,
+          **_DAILY,
+          description="Daily spend per provider and model: the project mart rolled up.")
+def daily_model_spend(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    first, last = day_range(context)
+    with warehouse.connection() as conn:
+        rows = rebuild_days(conn, "marts.daily_model_spend", first, last)
     return dg.MaterializeResult(metadata={"dagster/row_count": rows})
