@@ -18,6 +18,7 @@ from pipelines.cli_pricing import pricing
 from pipelines.cli_report import report
 from pipelines.cli_whatif import whatif
 from pipelines.pricing.catalogue import CatalogueError
+from pipelines.run_lock import WarehouseBusy
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseLocked
 
@@ -49,9 +50,13 @@ def _execute(settings: Settings, first: date | None, last: date | None) -> None:
     try:
         with console.status("Running the asset graph through Dagster (ingest, then price the days)..."):
             outcome = run_pipeline(settings, first, last)
-    except (RunError, CatalogueError, WarehouseLocked) as exc:
+    except (RunError, CatalogueError, WarehouseLocked, WarehouseBusy) as exc:
         err.print(f"[bold red]error:[/] {exc}")
         sys.exit(1)
+    if outcome.recovered_runs:
+        console.print(f"[yellow]note:[/] {len(outcome.recovered_runs)} Dagster run(s) a killed meterline process had "
+                      "left open were marked failed and their pool slots freed: "
+                      + ", ".join(outcome.recovered_runs))
     console.print(
         f"Ingested {outcome.files_loaded} new or changed files ({outcome.files_skipped} unchanged, skipped): "
         f"{outcome.rows_loaded:,} usage rows, {outcome.cost_rows:,} provider cost rows, "
@@ -269,7 +274,7 @@ def reprice_command(date_from: str, date_to: str, warehouse: str | None, pricing
     try:
         with console.status(f"Re-pricing {first} .. {last} through Dagster..."):
             outcome = reprice(settings, first, last)
-    except (RunError, CatalogueError, WarehouseLocked) as exc:
+    except (RunError, CatalogueError, WarehouseLocked, WarehouseBusy) as exc:
         err.print(f"[bold red]error:[/] {exc}")
         sys.exit(1)
     print_reprice(console, outcome)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.leftovers import sweep_building
 from pipelines.warehouse import connect
 
 SCHEMA = "marts"
@@ -70,6 +71,7 @@ def publish(warehouse: Path, target: Path | None = None) -> Published:
     """Copy every table and view of the marts schema into a new file, then rename it over `target`."""
     final = target or analytics_path(warehouse)
     final.parent.mkdir(parents=True, exist_ok=True)
+    sweep_building(final.parent)
     aside = final.with_name(f".{final.name}.{os.getpid()}.building")
     aside.unlink(missing_ok=True)
     try:
@@ -93,6 +95,7 @@ def export_parquet(analytics: Path, folder: Path) -> dict[str, int]:
     """
     written = {}
     folder.mkdir(parents=True, exist_ok=True)
+    sweep_building(folder)
     with duckdb.connect(str(analytics), read_only=True) as conn:
         for table, (key, expression) in PARTITIONED.items():
             target = folder / table

@@ -12,8 +12,10 @@ import pyarrow as pa
 
 from pipelines.automation import range_tags
 from pipelines.definitions import build_definitions
-from pipelines.runner import CONSOLE_CONFIG, RunError, dagster_home, failure_message
+from pipelines.run_lock import run_lock
+from pipelines.runner import RunError, dagster_home, execute, failure_message
 from pipelines.settings import Settings
+from pipelines.stale_runs import recover
 from pipelines.warehouse import connect, ensure_schema, sql_text
 
 
@@ -49,6 +51,11 @@ def _snapshot(settings: Settings, first: date, last: date) -> pa.Table:
 
 def reprice(settings: Settings, first: date, last: date) -> RepriceOutcome:
     """Reload the catalogue and contracts, rebuild [first, last] through Dagster, and log the differences."""
+    with run_lock(settings.warehouse):
+        return _reprice_locked(settings, first, last)
+
+
+def _reprice_locked(settings: Settings, first: date, last: date) -> RepriceOutcome:
     if first > last:
         raise RunError(f"--from {first} is after --to {last}")
     if not settings.warehouse.is_file():
@@ -56,10 +63,9 @@ def reprice(settings: Settings, first: date, last: date) -> RepriceOutcome:
     before = _snapshot(settings, first, last)
     defs = build_definitions(settings)
     with dg.DagsterInstance.from_config(str(dagster_home(settings))) as instance:
+        recover(instance, str(settings.warehouse))
         for job, tags in (("catalogue_job", {}), ("daily_job", range_tags(first, last))):
-            result = defs.resolve_job_def(job).execute_in_process(
-                instance=instance, tags=tags, run_config=CONSOLE_CONFIG, raise_on_error=False
-            )
+            result = execute(defs, job, instance, settings, tags)
             if not result.success:
                 raise RunError(failure_message(result))
     after = _snapshot(settings, first, last)

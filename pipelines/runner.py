@@ -17,8 +17,10 @@ from pipelines.definitions import build_definitions
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.deployments import load_deployments
 from pipelines.pricing.hardware_map import load_hardware_map
+from pipelines.run_lock import run_lock
 from pipelines.selfhosted.deployments import load_selfhosted
 from pipelines.settings import Settings, bundled_dagster_yaml
+from pipelines.stale_runs import recover, run_tags
 from pipelines.warehouse import connect, ensure_schema
 from pipelines.whatif.config import load_savings
 
@@ -48,6 +50,7 @@ class RunOutcome:
     alerts_raised: int = 0
     alerts_sent: int = 0
     delivery_errors: tuple[str, ...] = ()
+    recovered_runs: tuple[str, ...] = ()
 
 
 def dagster_home(settings: Settings) -> Path:
@@ -76,6 +79,14 @@ def preflight(settings: Settings) -> None:
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with connect(settings.warehouse) as conn:
         ensure_schema(conn)
+
+
+def execute(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, settings: Settings,
+            tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
+    """One job in this process, tagged with its PID and warehouse so a later run can tell if it was killed."""
+    return defs.resolve_job_def(job).execute_in_process(
+        instance=instance, tags={**run_tags(str(settings.warehouse)), **(tags or {})}, run_config=CONSOLE_CONFIG,
+        raise_on_error=False)
 
 
 def failure_message(result: dg.ExecuteInProcessResult) -> str:
@@ -125,12 +136,17 @@ def _days_present(settings: Settings) -> list[date]:
 
 
 def run_pipeline(settings: Settings, date_from: date | None = None, date_to: date | None = None) -> RunOutcome:
+    """One run over the warehouse, holding its lock from before anything is read to the end."""
+    with run_lock(settings.warehouse):
+        return _run_locked(settings, date_from, date_to)
+
+
+def _run_locked(settings: Settings, date_from: date | None, date_to: date | None) -> RunOutcome:
     preflight(settings)
     defs = build_definitions(settings)
     with dg.DagsterInstance.from_config(str(dagster_home(settings))) as instance:
-        ingest = defs.resolve_job_def("ingest_job").execute_in_process(
-            instance=instance, run_config=CONSOLE_CONFIG, raise_on_error=False
-        )
+        recovered = recover(instance, str(settings.warehouse))
+        ingest = execute(defs, "ingest_job", instance, settings)
         if not ingest.success:
             raise RunError(failure_message(ingest))
         meta = ingest.asset_materializations_for_node("raw__usage_files")[0].metadata
@@ -149,16 +165,12 @@ def run_pipeline(settings: Settings, date_from: date | None = None, date_to: dat
         run_ids: list[str] = []
         warnings: list[str] = []
         for first, last in blocks:
-            daily = defs.resolve_job_def("daily_job").execute_in_process(
-                instance=instance, tags=range_tags(first, last), run_config=CONSOLE_CONFIG, raise_on_error=False
-            )
+            daily = execute(defs, "daily_job", instance, settings, range_tags(first, last))
             if not daily.success:
                 raise RunError(failure_message(daily))
             run_ids.append(daily.run_id)
-            warnings = _warnings(daily)
-        monitoring = defs.resolve_job_def("monitoring_job").execute_in_process(
-            instance=instance, run_config=CONSOLE_CONFIG, raise_on_error=False
-        )
+            warnings += _warnings(daily)
+        monitoring = execute(defs, "monitoring_job", instance, settings)
         if not monitoring.success:
             raise RunError(failure_message(monitoring))
         raised = int(monitoring.asset_materializations_for_node("raw__alerts")[0].metadata["new_alerts"].value)
@@ -178,4 +190,5 @@ def run_pipeline(settings: Settings, date_from: date | None = None, date_to: dat
         alerts_raised=raised,
         alerts_sent=delivery.sent,
         delivery_errors=delivery.errors,
+        recovered_runs=recovered.failed_runs,
     )
