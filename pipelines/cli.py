@@ -8,6 +8,7 @@ import sys
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -21,6 +22,9 @@ from pipelines.pricing.catalogue import CatalogueError
 from pipelines.run_lock import WarehouseBusy
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseLocked
+
+if TYPE_CHECKING:
+    from pipelines.runner import RunOutcome
 
 console = Console()
 if not console.is_terminal:
@@ -53,20 +57,33 @@ def _execute(settings: Settings, first: date | None, last: date | None) -> None:
     except (RunError, CatalogueError, WarehouseLocked, WarehouseBusy) as exc:
         err.print(f"[bold red]error:[/] {exc}")
         sys.exit(1)
+    if outcome.nothing_new:
+        console.print(f"Nothing new: {outcome.files_skipped} files in the ledger, every day built with the current "
+                      "catalogue, contracts and settings, monitoring current; nothing rebuilt.")
+        _print_alerts(outcome)
+        return
     if outcome.recovered_runs:
         console.print(f"[yellow]note:[/] {len(outcome.recovered_runs)} Dagster run(s) a killed meterline process had "
                       "left open were marked failed and their pool slots freed: "
                       + ", ".join(outcome.recovered_runs))
     console.print(
-        f"Ingested {outcome.files_loaded} new or changed files ({outcome.files_skipped} unchanged, skipped): "
+        f"Ingested {outcome.files_loaded} new or changed files ({outcome.files_skipped} unchanged, skipped"
+        + (f"; {outcome.files_duplicate} of them hold the bytes of files already loaded from another path"
+           if outcome.files_duplicate else "") + "): "
         f"{outcome.rows_loaded:,} usage rows, {outcome.cost_rows:,} provider cost rows, "
         f"{outcome.rows_rejected:,} rejected records, {outcome.records_skipped:,} skipped (not usage: stream chunks,"
         " failed calls)."
     )
     for (first, last), run_id in zip(outcome.blocks, outcome.daily_run_ids, strict=True):
         console.print(f"Rebuilt days {first} .. {last} in one Dagster run ({run_id}).")
+    if not outcome.blocks:
+        console.print("No day needed rebuilding: every day is built from its current rows and inputs.")
     for note in outcome.warnings:
         console.print(f"[yellow]warning:[/] {note}")
+    _print_alerts(outcome)
+
+
+def _print_alerts(outcome: RunOutcome) -> None:
     if outcome.alerts_raised or outcome.alerts_sent or outcome.delivery_errors:
         console.print(f"Alerts: {outcome.alerts_raised} raised, {outcome.alerts_sent} deliveries sent, "
                       f"{len(outcome.delivery_errors)} failed (pending, retried later).")

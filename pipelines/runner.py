@@ -14,6 +14,15 @@ from pipelines.alerts.config import load_alerts
 from pipelines.alerts.outbox import deliver_due
 from pipelines.automation import range_tags
 from pipelines.definitions import build_definitions
+from pipelines.incremental import (
+    day_inputs,
+    mark_built,
+    mark_monitored,
+    monitoring_current,
+    monitoring_inputs,
+    pending_files,
+    stale_days,
+)
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.deployments import load_deployments
 from pipelines.pricing.hardware_map import load_hardware_map
@@ -51,6 +60,10 @@ class RunOutcome:
     alerts_sent: int = 0
     delivery_errors: tuple[str, ...] = ()
     recovered_runs: tuple[str, ...] = ()
+    # No file new, no day built with other inputs, monitoring current: no Dagster run was needed.
+    nothing_new: bool = False
+    files_duplicate: int = 0
+    monitored: bool = True
 
 
 def dagster_home(settings: Settings) -> Path:
@@ -125,24 +138,51 @@ def day_blocks(days: list[date], max_gap: int = MAX_GAP_DAYS) -> list[tuple[date
     return blocks
 
 
-def _days_present(settings: Settings) -> list[date]:
-    """Days with staged records, plus days that hold events now (a changed file may have emptied one)."""
-    with connect(settings.warehouse, read_only=True) as conn:
-        rows = conn.execute(
-            "SELECT DISTINCT usage_date FROM staging.usage_records"
-            " UNION SELECT DISTINCT usage_date FROM core.usage_events"
-        ).fetchall()
-    return [row[0] for row in rows]
-
-
 def run_pipeline(settings: Settings, date_from: date | None = None, date_to: date | None = None) -> RunOutcome:
     """One run over the warehouse, holding its lock from before anything is read to the end."""
     with run_lock(settings.warehouse):
         return _run_locked(settings, date_from, date_to)
 
 
+def _stale(settings: Settings, inputs: str) -> tuple[int, list[date], bool]:
+    """(files to read, days to rebuild, whether monitoring is current), read before any Dagster run starts."""
+    with connect(settings.warehouse, read_only=True) as conn:
+        return (pending_files(conn, settings.landing), stale_days(conn, inputs),
+                monitoring_current(conn, monitoring_inputs(settings, inputs)))
+
+
+def _blocks(settings: Settings, inputs: str, date_from: date | None, date_to: date | None) -> list[tuple[date, date]]:
+    with connect(settings.warehouse, read_only=True) as conn:
+        if date_from is None and date_to is None:
+            return day_blocks(stale_days(conn, inputs))
+        row = conn.execute(
+            "SELECT min(usage_date), max(usage_date) FROM (SELECT usage_date FROM staging.usage_records"
+            " UNION ALL SELECT usage_date FROM core.usage_events)").fetchone()
+    low, high = row if row else (None, None)
+    first = date_from or low or date_to
+    last = date_to or high or date_from
+    if first is None or last is None:
+        raise RunError("no usage in the warehouse to bound the range; give both --from and --to")
+    if first > last:
+        raise RunError(f"--from {first} is after --to {last}")
+    return [(first, last)]
+
+
+def _nothing_new(settings: Settings) -> RunOutcome:
+    delivery = deliver_due(settings.warehouse, load_alerts(settings.alerts))
+    with connect(settings.warehouse, read_only=True) as conn:
+        row = conn.execute("SELECT count(*) FROM raw.file_ledger").fetchone()
+    return RunOutcome(ingest_run_id="", daily_run_ids=(), blocks=(), files_loaded=0,
+                      files_skipped=int(row[0]) if row else 0, rows_loaded=0, rows_rejected=0, warnings=(),
+                      alerts_sent=delivery.sent, delivery_errors=delivery.errors, nothing_new=True)
+
+
 def _run_locked(settings: Settings, date_from: date | None, date_to: date | None) -> RunOutcome:
     preflight(settings)
+    inputs = day_inputs(settings)
+    pending, stale, monitored = _stale(settings, inputs)
+    if date_from is None and date_to is None and not pending and not stale and monitored:
+        return _nothing_new(settings)
     defs = build_definitions(settings)
     with dg.DagsterInstance.from_config(str(dagster_home(settings))) as instance:
         recovered = recover(instance, str(settings.warehouse))
@@ -150,30 +190,26 @@ def _run_locked(settings: Settings, date_from: date | None, date_to: date | None
         if not ingest.success:
             raise RunError(failure_message(ingest))
         meta = ingest.asset_materializations_for_node("raw__usage_files")[0].metadata
-
-        present = _days_present(settings)
-        if date_from is not None or date_to is not None:
-            first = date_from or min(present, default=date_to)
-            last = date_to or max(present, default=date_from)
-            if first is None or last is None:
-                raise RunError("no usage in the warehouse to bound the range; give both --from and --to")
-            if first > last:
-                raise RunError(f"--from {first} is after --to {last}")
-            blocks = [(first, last)]
-        else:
-            blocks = day_blocks(present)
+        blocks = _blocks(settings, inputs, date_from, date_to)
         run_ids: list[str] = []
         warnings: list[str] = []
         for first, last in blocks:
             daily = execute(defs, "daily_job", instance, settings, range_tags(first, last))
             if not daily.success:
                 raise RunError(failure_message(daily))
+            with connect(settings.warehouse) as conn:
+                mark_built(conn, first, last, inputs)
             run_ids.append(daily.run_id)
             warnings += _warnings(daily)
-        monitoring = execute(defs, "monitoring_job", instance, settings)
-        if not monitoring.success:
-            raise RunError(failure_message(monitoring))
-        raised = int(monitoring.asset_materializations_for_node("raw__alerts")[0].metadata["new_alerts"].value)
+        raised = 0
+        watch = monitoring_inputs(settings, inputs)
+        if blocks or not monitored:
+            monitoring = execute(defs, "monitoring_job", instance, settings)
+            if not monitoring.success:
+                raise RunError(failure_message(monitoring))
+            raised = int(monitoring.asset_materializations_for_node("raw__alerts")[0].metadata["new_alerts"].value)
+            with connect(settings.warehouse) as conn:
+                mark_monitored(conn, watch)
     # The sensor drains the outbox under `dagster dev`; a run from cron sends what is due itself.
     delivery = deliver_due(settings.warehouse, load_alerts(settings.alerts))
     return RunOutcome(
@@ -182,6 +218,7 @@ def _run_locked(settings: Settings, date_from: date | None, date_to: date | None
         blocks=tuple(blocks),
         files_loaded=int(meta["files_loaded"].value),
         files_skipped=int(meta["files_skipped"].value),
+        files_duplicate=int(meta["files_duplicate"].value),
         rows_loaded=int(meta["rows_loaded"].value),
         rows_rejected=int(meta["rows_rejected"].value),
         warnings=tuple(warnings),
@@ -191,4 +228,5 @@ def _run_locked(settings: Settings, date_from: date | None, date_to: date | None
         alerts_sent=delivery.sent,
         delivery_errors=delivery.errors,
         recovered_runs=recovered.failed_runs,
+        monitored=bool(blocks) or not monitored,
     )

@@ -135,11 +135,15 @@ def test_day_marts_are_exported_as_hive_partitions_one_file_a_day(settings: Sett
     frame = pl.scan_parquet(folder / "daily_model_spend", hive_partitioning=True).sort("usage_date").collect()
     assert frame["usage_date"].to_list() == [date(2026, 3, 10), date(2026, 3, 11)]
     assert [str(value) for value in frame["list_cost_usd"]] == ["0.031500000000", "0.034500000000"]
-    # A day no longer in the marts leaves the export on the next run; nothing is left aside.
+    # A day no longer in the marts leaves the export on the next run that publishes; nothing is left aside.
     stale = folder / "daily_model_spend" / "usage_date=2026-03-01"
     stale.mkdir()
     (stale / "data.parquet").write_bytes((folder / "daily_model_spend/usage_date=2026-03-10/data.parquet").read_bytes())
+    assert run_pipeline(settings).nothing_new and stale.exists()
+    _day(settings, 12)
     run_pipeline(settings)
     assert not stale.exists()
-    assert sorted(str(path.relative_to(folder)) for path in folder.rglob("*.parquet")) == files
+    assert sorted(str(path.relative_to(folder)) for path in folder.rglob("*.parquet")) == sorted(
+        [*files, *(f"{table}/usage_date=2026-03-12/data.parquet" for table in ("daily_model_spend",
+                                                                             "daily_project_spend"))])
     assert not [path for path in folder.iterdir() if path.name.startswith(".")]

@@ -41,6 +41,7 @@ def usage_files(
             "files_seen": report.files_seen,
             "files_loaded": report.files_loaded,
             "files_skipped": report.files_skipped,
+            "files_duplicate": report.files_duplicate,
             "rows_loaded": report.rows_loaded,
             "rows_rejected": report.rows_rejected,
             "records_skipped": report.records_skipped,

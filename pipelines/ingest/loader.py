@@ -26,6 +26,8 @@ class IngestReport:
     files_seen: int = 0
     files_loaded: int = 0
     files_skipped: int = 0
+    # Of the skipped: files with the bytes of a file loaded from another path (a moved or copied folder).
+    files_duplicate: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
     records_skipped: int = 0
@@ -67,8 +69,12 @@ def store_file(
     result: FileResult,
     batches: Iterable[tuple[str, pa.Table]],
     loaded_at: datetime | None = None,
+    same_as: str | None = None,
 ) -> set[date]:
     """Replace everything a previous version of `path` loaded with `batches`, in one transaction.
+
+    The days the old and the new version hold lose their built state (raw.day_state), so the next run rebuilds
+    them; `same_as` records a file that holds nothing new, the same bytes as a file already loaded.
 
     `loaded_at` is the same for every file of one load, so a report bucket landed in two files is resolved by the
     load that brought it (a later load restates) and, within one load, by file name, not by worker timing.
@@ -100,15 +106,20 @@ def store_file(
             conn.execute("INSERT INTO raw.rejects BY NAME SELECT * FROM reject_batch")
             conn.unregister("reject_batch")
         status = "rejected" if not result.recognised else ("partial" if result.rejects else "loaded")
+        if same_as is not None:
+            status = "duplicate"
+        touched = sorted(result.dates | replaced)
+        if touched:
+            conn.execute("DELETE FROM raw.day_state WHERE usage_date IN (SELECT unnest(?::DATE[]))", [touched])
         conn.execute("DELETE FROM raw.file_ledger WHERE source_file = ?", [source_file])
         conn.execute(
             "INSERT INTO raw.file_ledger (source_file, sha256, size_bytes, compression, format, status, rows_loaded,"
-            " rows_rejected, min_usage_date, max_usage_date, loaded_at, records_skipped, cost_rows)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " rows_rejected, min_usage_date, max_usage_date, loaded_at, records_skipped, cost_rows, same_as)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [source_file, sha, path.stat().st_size, compression,
              ",".join(sorted(result.formats)) or None, status, result.rows, len(result.rejects),
              min(result.dates) if result.dates else None, max(result.dates) if result.dates else None, now,
-             result.skipped, result.cost_rows],
+             result.skipped, result.cost_rows, same_as],
         )
         conn.execute("COMMIT")
     except BaseException:
@@ -127,17 +138,29 @@ def _worker_count(pending: list[tuple[Path, str]]) -> int:
 
 
 def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, progress: Progress | None = None) -> IngestReport:
-    """Load every file under `landing` whose content is new; return what was loaded and which days it touched."""
-    known = dict(conn.execute("SELECT source_file, sha256 FROM raw.file_ledger").fetchall())
+    """Load every file under `landing` whose content is new; return what was loaded and which days it touched.
+
+    A file is known by its content: one whose bytes are loaded already, from whatever path, is not read again.
+    """
+    ledger = conn.execute("SELECT source_file, sha256, status FROM raw.file_ledger").fetchall()
+    known = {path: sha for path, sha, _ in ledger}
+    by_content = {sha: path for path, sha, status in sorted(ledger) if status != "duplicate"}
     load_started = datetime.now(UTC).replace(tzinfo=None)
     report = IngestReport()
     pending: list[tuple[Path, str]] = []
     for path in discover(landing):
         report.files_seen += 1
         sha = sha256_of(path)
+        original = by_content.get(sha)
         if known.get(str(path)) == sha:
             report.files_skipped += 1
+        elif original is not None and original != str(path):
+            report.files_skipped += 1
+            report.files_duplicate += 1
+            result = FileResult(source_file=str(path))
+            report.dates |= store_file(conn, path, sha, compression_of(path), result, (), load_started, original)
         else:
+            by_content[sha] = str(path)
             pending.append((path, sha))
 
     total = len(pending)
