@@ -11,7 +11,8 @@ import pytest
 
 from pipelines.warehouse import WarehouseSchemaError, ensure_schema, rebuild_days, sql_text
 
-TABLES = {"raw.file_ledger", "raw.day_state", "raw.run_state", "raw.rejects", "raw.schema_state", "raw.pull_state", "raw.alerts", "raw.alert_deliveries",
+TABLES = {"raw.file_ledger", "raw.day_state", "raw.run_state",
+          "raw.rejects", "raw.schema_state", "raw.pull_state", "raw.alerts", "raw.alert_deliveries",
           "staging.usage_records", "marts.spend_forecast", "marts.month_end_projection", "marts.forecast_accuracy",
           "marts.spend_anomalies", "marts.budget_status",
           "staging.reported_costs", "core.price_rates",
