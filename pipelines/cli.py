@@ -24,7 +24,7 @@ from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseLocked
 
 if TYPE_CHECKING:
-    from pipelines.runner import RunOutcome
+    from pipelines.run_path import RunOutcome
 
 console = Console()
 if not console.is_terminal:
@@ -49,7 +49,7 @@ def _day(value: str | None, flag: str) -> date | None:
 
 
 def _execute(settings: Settings, first: date | None, last: date | None) -> None:
-    from pipelines.runner import RunError, run_pipeline
+    from pipelines.run_path import RunError, run_pipeline
 
     try:
         with console.status("Running the asset graph through Dagster (ingest, then price the days)..."):
@@ -282,7 +282,7 @@ def reprice_command(date_from: str, date_to: str, warehouse: str | None, pricing
                     contracts: str | None, selfhosted: str | None) -> None:
     """After a catalogue or contract change, re-price the days and show what changed per day and model."""
     from pipelines.reprice import reprice
-    from pipelines.runner import RunError
+    from pipelines.run_path import RunError
     from pipelines.summary import print_reprice
 
     settings = Settings.resolve(None, warehouse, pricing, contracts, selfhosted=selfhosted)

@@ -13,7 +13,8 @@ import pyarrow as pa
 from pipelines.automation import range_tags
 from pipelines.definitions import build_definitions
 from pipelines.run_lock import run_lock
-from pipelines.runner import RunError, dagster_home, execute, failure_message
+from pipelines.run_path import RunError, dagster_home
+from pipelines.runner import execute, failure_message
 from pipelines.settings import Settings
 from pipelines.stale_runs import recover
 from pipelines.warehouse import connect, ensure_schema, sql_text

@@ -1,12 +1,9 @@
-"""Drive the asset graph through Dagster for the CLI: an ingest run, then one run for the whole range of days."""
+"""Drive the asset graph through Dagster for a run: an ingest run, a run per block of days to rebuild, then the
+monitoring run when its inputs changed."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 
@@ -14,84 +11,15 @@ from pipelines.alerts.config import load_alerts
 from pipelines.alerts.outbox import deliver_due
 from pipelines.automation import range_tags
 from pipelines.definitions import build_definitions
-from pipelines.incremental import (
-    day_inputs,
-    mark_built,
-    mark_monitored,
-    monitoring_current,
-    monitoring_inputs,
-    pending_files,
-    stale_days,
-)
-from pipelines.pricing.catalogue import load_catalogue
-from pipelines.pricing.deployments import load_deployments
-from pipelines.pricing.hardware_map import load_hardware_map
-from pipelines.run_lock import run_lock
-from pipelines.selfhosted.deployments import load_selfhosted
-from pipelines.settings import Settings, bundled_dagster_yaml
+from pipelines.incremental import mark_built, mark_monitored, monitoring_inputs, stale_days
+from pipelines.run_path import RunError, RunOutcome, dagster_home
+from pipelines.settings import Settings
 from pipelines.stale_runs import recover, run_tags
-from pipelines.warehouse import connect, ensure_schema
-from pipelines.whatif.config import load_savings
+from pipelines.warehouse import connect
 
 # The console shows the assets' own progress and warnings; Dagster's DEBUG event stream stays in the run history.
 CONSOLE_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-
-
-class RunError(RuntimeError):
-    """The run cannot start or did not succeed; the message is one line for the user."""
-
-
 MAX_GAP_DAYS = 7
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    ingest_run_id: str
-    daily_run_ids: tuple[str, ...]
-    blocks: tuple[tuple[date, date], ...]
-    files_loaded: int
-    files_skipped: int
-    rows_loaded: int
-    rows_rejected: int
-    warnings: tuple[str, ...]
-    records_skipped: int = 0
-    cost_rows: int = 0
-    alerts_raised: int = 0
-    alerts_sent: int = 0
-    delivery_errors: tuple[str, ...] = ()
-    recovered_runs: tuple[str, ...] = ()
-    # No file new, no day built with other inputs, monitoring current: no Dagster run was needed.
-    nothing_new: bool = False
-    files_duplicate: int = 0
-    monitored: bool = True
-
-
-def dagster_home(settings: Settings) -> Path:
-    """DAGSTER_HOME if set, else a folder beside the warehouse, so `dagster dev` can show the same runs."""
-    env = os.environ.get("DAGSTER_HOME")
-    home = Path(env) if env else settings.warehouse.parent / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        shutil.copyfile(bundled_dagster_yaml(), config)
-    return home
-
-
-def preflight(settings: Settings) -> None:
-    """Fail fast, with one line, on a bad path, a bad catalogue or a locked warehouse."""
-    if not settings.landing.is_dir():
-        raise RunError(f"landing folder {settings.landing} does not exist")
-    load_catalogue(settings.pricing)
-    load_deployments(settings.azure_deployments)
-    load_hardware_map(settings.hardware)
-    load_alerts(settings.alerts)
-    load_savings(settings.savings)
-    load_selfhosted(settings.selfhosted)
-    if settings.warehouse.exists() and settings.warehouse.is_dir():
-        raise RunError(f"warehouse {settings.warehouse} is a directory; give a .duckdb file path")
-    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with connect(settings.warehouse) as conn:
-        ensure_schema(conn)
 
 
 def execute(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, settings: Settings,
@@ -138,19 +66,6 @@ def day_blocks(days: list[date], max_gap: int = MAX_GAP_DAYS) -> list[tuple[date
     return blocks
 
 
-def run_pipeline(settings: Settings, date_from: date | None = None, date_to: date | None = None) -> RunOutcome:
-    """One run over the warehouse, holding its lock from before anything is read to the end."""
-    with run_lock(settings.warehouse):
-        return _run_locked(settings, date_from, date_to)
-
-
-def _stale(settings: Settings, inputs: str) -> tuple[int, list[date], bool]:
-    """(files to read, days to rebuild, whether monitoring is current), read before any Dagster run starts."""
-    with connect(settings.warehouse, read_only=True) as conn:
-        return (pending_files(conn, settings.landing), stale_days(conn, inputs),
-                monitoring_current(conn, monitoring_inputs(settings, inputs)))
-
-
 def _blocks(settings: Settings, inputs: str, date_from: date | None, date_to: date | None) -> list[tuple[date, date]]:
     with connect(settings.warehouse, read_only=True) as conn:
         if date_from is None and date_to is None:
@@ -168,21 +83,9 @@ def _blocks(settings: Settings, inputs: str, date_from: date | None, date_to: da
     return [(first, last)]
 
 
-def _nothing_new(settings: Settings) -> RunOutcome:
-    delivery = deliver_due(settings.warehouse, load_alerts(settings.alerts))
-    with connect(settings.warehouse, read_only=True) as conn:
-        row = conn.execute("SELECT count(*) FROM raw.file_ledger").fetchone()
-    return RunOutcome(ingest_run_id="", daily_run_ids=(), blocks=(), files_loaded=0,
-                      files_skipped=int(row[0]) if row else 0, rows_loaded=0, rows_rejected=0, warnings=(),
-                      alerts_sent=delivery.sent, delivery_errors=delivery.errors, nothing_new=True)
-
-
-def _run_locked(settings: Settings, date_from: date | None, date_to: date | None) -> RunOutcome:
-    preflight(settings)
-    inputs = day_inputs(settings)
-    pending, stale, monitored = _stale(settings, inputs)
-    if date_from is None and date_to is None and not pending and not stale and monitored:
-        return _nothing_new(settings)
+def run_dagster(settings: Settings, inputs: str, date_from: date | None, date_to: date | None,
+                monitored: bool) -> RunOutcome:
+    """The Dagster part of a run (the caller holds the warehouse lock): ingest, the days to rebuild, monitoring."""
     defs = build_definitions(settings)
     with dg.DagsterInstance.from_config(str(dagster_home(settings))) as instance:
         recovered = recover(instance, str(settings.warehouse))

@@ -75,7 +75,7 @@ def priced_usages(settings: Settings, extra: str, where: str = "TRUE") -> list[t
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Ten days of demo traffic run through the whole pipeline once, for the tests that price it other ways."""
     from pipelines.demo.generate import generate
-    from pipelines.runner import run_pipeline
+    from pipelines.run_path import run_pipeline
 
     settings = make_settings(tmp_path_factory.mktemp("demo_run"))
     generate(settings.landing, date(2026, 11, 20), days=10, scale=0.2)

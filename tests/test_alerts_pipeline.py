@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 
 from pipelines.automation import range_tags
 from pipelines.definitions import build_definitions
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import envelope, read, write_jsonl
 from tests.test_alert_channels import Hook, Mailbox, free_port

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
 from tests.conftest import envelope, make_settings, read, write_jsonl
 

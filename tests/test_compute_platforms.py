@@ -31,7 +31,7 @@ from pipelines.pricing.catalogue import CatalogueError, load_catalogue, load_pro
 from pipelines.pricing.hardware_map import load_hardware_map
 from pipelines.pricing.quote import quote
 from pipelines.pricing.rates import build_rate_card
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
 from tests.conftest import (
     FOCUS_UNDECIDABLE,

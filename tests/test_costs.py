@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import envelope, make_settings, read, write_jsonl
 

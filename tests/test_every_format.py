@@ -19,7 +19,7 @@ from pipelines.demo.formats import DOCUMENT_SAMPLES, JSONL_SAMPLES, write_format
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.quote import quote
 from pipelines.pricing.rates import build_rate_card
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
 from tests.conftest import make_settings, priced_usages, read
 

@@ -21,7 +21,7 @@ from pipelines.ingest import registry
 from pipelines.ingest.files import compression_of
 from pipelines.ingest.formats import anthropic_reports, bedrock
 from pipelines.ingest.parse import FileResult, parse_file
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import make_settings, read, write_jsonl
 from tests.reference_examples import ANTHROPIC_EXAMPLE, CHAT_EXAMPLE, GEMINI_EXAMPLE, RESPONSES_EXAMPLE

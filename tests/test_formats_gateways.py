@@ -24,7 +24,7 @@ from pipelines.ingest.files import compression_of
 from pipelines.ingest.formats import gateways, otel
 from pipelines.ingest.parse import FileResult, parse_file
 from pipelines.ingest.registry import detect
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import make_settings, read
 from tests.reference_examples import ANTHROPIC_EXAMPLE, CHAT_EXAMPLE, GEMINI_EXAMPLE, RESPONSES_EXAMPLE

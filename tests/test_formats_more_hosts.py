@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from pipelines.ingest.parse import FileResult
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import buckets, make_settings, parse_records, read, reasons, write_jsonl
 

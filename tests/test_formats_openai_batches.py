@@ -21,7 +21,7 @@ import pytest
 from pipelines.ingest.files import compression_of
 from pipelines.ingest.loader import ingest_landing
 from pipelines.ingest.parse import FileResult, parse_file
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, ensure_schema
 from tests.conftest import make_settings, read

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pipelines.demo.generate import generate
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import envelope, make_settings, read, write_jsonl
 

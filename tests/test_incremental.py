@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 
 from pipelines.demo.generate import generate
-from pipelines.runner import dagster_home, run_pipeline
+from pipelines.run_path import dagster_home, run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
 from tests.conftest import envelope, make_settings, read, write_jsonl
 

@@ -14,7 +14,7 @@ from pipelines.pricing.aliases import ModelIndex
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.quote import Quote, Usage, quote
 from pipelines.pricing.rates import build_rate_card
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
 from tests.conftest import envelope, read, write_jsonl
 

@@ -16,7 +16,7 @@ from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.contracts import load_contracts
 from pipelines.pricing.quote import quote
 from pipelines.pricing.rates import build_rate_card
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import envelope, priced_usages, read, write_jsonl
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import envelope, read, write_jsonl
 

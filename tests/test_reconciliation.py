@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import envelope, read, write_jsonl
 

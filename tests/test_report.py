@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 from pipelines.cli import main
 from pipelines.report.data import DayTotal, ReportData, ReportError, load_report, period
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, ensure_schema
 from tests.conftest import envelope, make_settings, read, write_jsonl

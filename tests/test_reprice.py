@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pipelines.cli import main
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
 from tests.conftest import envelope, read, write_jsonl
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pipelines.pricing.catalogue import CatalogueError
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import envelope, make_settings, read, write_jsonl
 

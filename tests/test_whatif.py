@@ -19,7 +19,7 @@ from models.savings import SelfHost
 from pipelines.cli import main
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.rates import build_rate_card
-from pipelines.runner import run_pipeline
+from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings, bundled_pricing_dir
 from pipelines.whatif.levers import Pricer, Volume, self_host, swap
 from tests.conftest import envelope, make_settings, read, write_jsonl

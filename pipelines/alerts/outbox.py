@@ -15,14 +15,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from models.alerts import AlertsFile, DeliverySettings
 from pipelines.alerts.channels import DeliveryError, send
-from pipelines.alerts.events import Alert
 from pipelines.alerts.message import Message
 from pipelines.warehouse import connect, connect_waiting
+
+if TYPE_CHECKING:
+    # Only a type here: the events module imports the forecasting stack, which `deliver_due` does not need.
+    from pipelines.alerts.events import Alert
 
 
 def utc_now() -> datetime:
