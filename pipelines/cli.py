@@ -78,6 +78,8 @@ def _execute(settings: Settings, first: date | None, last: date | None) -> None:
         console.print(f"Rebuilt days {first} .. {last} in one Dagster run ({run_id}).")
     if not outcome.blocks:
         console.print("No day needed rebuilding: every day is built from its current rows and inputs.")
+    if not outcome.monitored:
+        console.print("Forecasts, anomalies, budgets, savings and the published copy are current: not recomputed.")
     for note in outcome.warnings:
         console.print(f"[yellow]warning:[/] {note}")
     _print_alerts(outcome)

@@ -45,6 +45,7 @@ class RunOutcome:
     # No file new, no day built with other inputs, monitoring current: no Dagster run was needed.
     nothing_new: bool = False
     files_duplicate: int = 0
+    # Whether forecasts, anomalies, budgets, savings and the published copy were recomputed by this run.
     monitored: bool = True
 
 

@@ -54,7 +54,7 @@ def test_a_moved_landing_folder_is_read_again_in_nothing(built: Settings, tmp_pa
     staged = read(built, "SELECT count(*) FROM staging.usage_records")
     totals = _totals(built)
     outcome = run_pipeline(dataclasses.replace(built, landing=moved))
-    assert (outcome.files_loaded, outcome.files_duplicate, outcome.blocks) == (0, files, ())
+    assert (outcome.files_loaded, outcome.files_duplicate, outcome.blocks, outcome.monitored) == (0, files, (), False)
     assert read(built, "SELECT count(*) FROM staging.usage_records") == staged
     assert read(built, "SELECT count(*) FROM raw.file_ledger WHERE status = 'duplicate' AND same_as LIKE ?",
                 [f"{built.landing}/%"]) == [(files,)]
@@ -69,7 +69,7 @@ def test_a_file_for_one_day_rebuilds_that_day_only(built: Settings) -> None:
                 "usage": {"input_tokens": 1_000_000, "output_tokens": 0}}
     write_jsonl(built.landing / "late.jsonl", [envelope(f"{day}T12:00:00Z", response, provider="anthropic")])
     outcome = run_pipeline(built)
-    assert outcome.blocks == ((day, day),) and outcome.files_loaded == 1
+    assert outcome.blocks == ((day, day),) and outcome.files_loaded == 1 and outcome.monitored
     after = _totals(built)
     changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
     # Claude Haiku 4.5 input: $1 per million tokens.
