@@ -12,6 +12,7 @@ from pathlib import Path
 from pipelines.alerts.config import load_alerts
 from pipelines.alerts.outbox import deliver_due
 from pipelines.incremental import day_inputs, monitoring_current, monitoring_inputs, pending_files, stale_days
+from pipelines.ingest.files import forget_hashes
 from pipelines.pricing.catalogue import load_catalogue
 from pipelines.pricing.deployments import load_deployments
 from pipelines.pricing.hardware_map import load_hardware_map
@@ -80,6 +81,7 @@ def preflight(settings: Settings) -> None:
 def run_pipeline(settings: Settings, date_from: date | None = None, date_to: date | None = None) -> RunOutcome:
     """One run over the warehouse, holding its lock from before anything is read to the end."""
     with run_lock(settings.warehouse):
+        forget_hashes()
         preflight(settings)
         inputs = day_inputs(settings)
         pending, stale, monitored = _stale(settings, inputs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -23,8 +24,21 @@ class TruncatedFile(Exception):
 
 
 def sha256_of(path: Path) -> str:
+    """The file's sha256. A run hashes the landing once to decide whether there is work, then its ingest step looks
+    again in the same process: a file whose size, modification time and inode are unchanged is not read twice
+    within one run (`forget_hashes` starts each run afresh)."""
+    stat = path.stat()
+    return _sha256(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def forget_hashes() -> None:
+    _sha256.cache_clear()
+
+
+@functools.lru_cache(maxsize=65_536)
+def _sha256(path: str, size: int, mtime_ns: int, inode: int) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         while block := handle.read(_CHUNK):
             digest.update(block)
     return digest.hexdigest()
