@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work" / "daily")
     args = parser.parse_args()
-    work: Path = args.work
+    work: Path = args.work.resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     old = work / "old-code"
