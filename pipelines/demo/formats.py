@@ -35,7 +35,10 @@ def _iso(moment: datetime) -> str:
 def _chat(rid: str, moment: datetime, model: str, prompt: int, cached: int, completion: int, marker: str,
           **extra: Any) -> Record:
     return {"id": rid, "object": "chat.completion", "created": _unix(moment), "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": marker}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": marker, "tool_calls": [
+                {"id": "call_1", "type": "function",
+                 "function": {"name": "lookup", "arguments": orjson.dumps({"query": marker}).decode()}}]},
+                         "finish_reason": "stop"}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
                       "prompt_tokens_details": {"cached_tokens": cached},
                       "completion_tokens_details": {"reasoning_tokens": 0}},
@@ -45,14 +48,17 @@ def _chat(rid: str, moment: datetime, model: str, prompt: int, cached: int, comp
 def _message(rid: str, model: str, uncached: int, read: int, write: int, output: int, marker: str,
              tier: str = "standard") -> Record:
     return {"id": rid, "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "text", "text": marker}], "stop_reason": "end_turn",
+            "content": [{"type": "text", "text": marker},
+                        {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {"query": marker}}],
+            "stop_reason": "end_turn",
             "usage": {"input_tokens": uncached, "cache_creation_input_tokens": write, "cache_read_input_tokens": read,
                       "cache_creation": {"ephemeral_5m_input_tokens": write, "ephemeral_1h_input_tokens": 0},
                       "output_tokens": output, "service_tier": tier}}
 
 
 def _gemini(rid: str, moment: datetime, model: str, prompt: int, cached: int, output: int, marker: str) -> Record:
-    return {"candidates": [{"content": {"role": "model", "parts": [{"text": marker}]}, "finishReason": "STOP"}],
+    parts = [{"text": marker}, {"functionCall": {"name": "lookup", "args": {"query": marker}}}]
+    return {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP"}],
             "usageMetadata": {"promptTokenCount": prompt, "cachedContentTokenCount": cached,
                               "candidatesTokenCount": output, "totalTokenCount": prompt + output,
                               "trafficType": "ON_DEMAND"},
@@ -60,8 +66,9 @@ def _gemini(rid: str, moment: datetime, model: str, prompt: int, cached: int, ou
 
 
 def _envelope(moment: datetime, response: Record, **extra: Any) -> Record:
+    marker = extra.pop("marker")
     return {"timestamp": _iso(moment), "project": "formats", "api_key_id": "key_formats",
-            "request": {"messages": [{"role": "user", "content": extra.pop("marker")}]}, **extra,
+            "request": {"messages": [{"role": "user", "content": marker}]}, "metadata": {"note": marker}, **extra,
             "response": response}
 
 
@@ -83,7 +90,8 @@ def _openai_stream(i: int, t: datetime, m: str) -> Record:
     chunk: Record = {"id": f"chatcmpl-stream{stream}", "object": "chat.completion.chunk", "created": _unix(t),
                      "model": "gpt-4o-mini-2024-07-18", "choices": [], "usage": None}
     if part < 2:
-        chunk["choices"] = [{"index": 0, "delta": {"content": m}}]
+        chunk["choices"] = [{"index": 0, "delta": {"content": m, "tool_calls": [
+            {"index": 0, "function": {"arguments": orjson.dumps({"query": m}).decode()}}]}}]
     else:
         chunk["usage"] = {"prompt_tokens": 120, "completion_tokens": 40, "total_tokens": 160}
     return chunk
@@ -161,11 +169,12 @@ def _bedrock_invocation(i: int, t: datetime, m: str) -> Record:
                                           "usage": {"inputTokens": 42, "outputTokens": 380, "totalTokens": 18422,
                                                     "cacheReadInputTokens": 18000, "cacheWriteInputTokens": 0}},
                        "outputTokenCount": 380},
-            "requestMetadata": {"team": "search"}}
+            "requestMetadata": {"team": "search", "note": m}}
 
 
 def _bedrock_converse(i: int, t: datetime, m: str) -> Record:
-    response = {"output": {"message": {"role": "assistant", "content": [{"text": m}]}}, "stopReason": "end_turn",
+    content = [{"text": m}, {"toolUse": {"toolUseId": f"tooluse_{i}", "name": "lookup", "input": {"query": m}}}]
+    response = {"output": {"message": {"role": "assistant", "content": content}}, "stopReason": "end_turn",
                 "usage": {"inputTokens": 12, "outputTokens": 310, "totalTokens": 5422,
                           "cacheReadInputTokens": 5100, "cacheWriteInputTokens": 0},
                 "metrics": {"latencyMs": 2190}, "ResponseMetadata": {"RequestId": f"conv-{i}"}}
@@ -209,7 +218,9 @@ def _vllm(i: int, t: datetime, m: str) -> Record:
 
 def _cohere(i: int, t: datetime, m: str) -> Record:
     response = {"id": f"co-{i}", "finish_reason": "COMPLETE",
-                "message": {"role": "assistant", "content": [{"type": "text", "text": m}]},
+                "message": {"role": "assistant", "content": [{"type": "text", "text": m}], "tool_calls": [
+                    {"id": f"lookup_{i}", "type": "function",
+                     "function": {"name": "lookup", "arguments": orjson.dumps({"query": m}).decode()}}]},
                 "usage": {"billed_units": {"input_tokens": 17.0, "output_tokens": 33.0},
                           "tokens": {"input_tokens": 216.0, "output_tokens": 33.0}, "cached_tokens": 0.0}}
     return _envelope(t, response, provider="cohere", model="command-r-plus-08-2024", marker=m)
@@ -217,7 +228,9 @@ def _cohere(i: int, t: datetime, m: str) -> Record:
 
 def _ollama(i: int, t: datetime, m: str) -> Record:
     return {"model": "llama3.2:latest", "created_at": t.strftime("%Y-%m-%dT%H:%M:%S.385406455-07:00"),
-            "message": {"role": "assistant", "content": m}, "done": True, "done_reason": "stop",
+            "message": {"role": "assistant", "content": m,
+                        "tool_calls": [{"function": {"name": "lookup", "arguments": {"query": m}}}]},
+            "done": True, "done_reason": "stop",
             "total_duration": 10706818083, "load_duration": 6338219291, "prompt_eval_count": 26,
             "prompt_eval_duration": 130079000, "eval_count": 259, "eval_duration": 4232710000}
 
@@ -245,7 +258,8 @@ def _litellm(i: int, t: datetime, m: str) -> Record:
             "metadata": {"user_api_key_alias": "search-svc", "user_api_key_team_id": "team-search",
                          "additional_usage_values": {"cache_read_input_tokens": 18432,
                                                      "cache_creation_input_tokens": 1200},
-                         "status": "success"}}
+                         "requester_metadata": {"note": m}, "status": "success"},
+            "proxy_server_request": {"messages": [{"role": "user", "content": m}]}}
 
 
 def _langfuse(i: int, t: datetime, m: str) -> Record:
@@ -254,7 +268,7 @@ def _langfuse(i: int, t: datetime, m: str) -> Record:
             "model": "gpt-4o-2024-08-06", "internalModelId": "clzjr85f70000ymmzg7hqffra", "input": m, "output": m,
             "usageDetails": {"input": 86, "input_cached_tokens": 1920, "output": 300, "total": 2306},
             "costDetails": {"input": 0.000215, "input_cached_tokens": 0.0024, "output": 0.003, "total": 0.005615},
-            "environment": "default"}
+            "metadata": {"note": m}, "environment": "default"}
 
 
 def _replicate(i: int, t: datetime, m: str) -> Record:
@@ -298,6 +312,7 @@ def _otel(i: int, t: datetime, m: str) -> Record:
                 attr("gen_ai.request.model", "gpt-4o"), attr("gen_ai.response.model", "gpt-4o-2024-08-06"),
                 attr("gen_ai.response.id", f"chatcmpl-ot{i}"), attr("gen_ai.usage.input_tokens", 2006),
                 attr("gen_ai.usage.cache_read.input_tokens", 1920), attr("gen_ai.usage.output_tokens", 300),
+                attr("gen_ai.tool.call.arguments", m), attr("gen_ai.system_instructions", m),
                 attr("gen_ai.input.messages", m), attr("gen_ai.output.messages", m)]}
     return {"resource": {"attributes": [attr("service.name", "support-bot")]},
             "scopeSpans": [{"scope": {"name": "opentelemetry.instrumentation.openai"}, "spans": [span]}]}

@@ -23,6 +23,23 @@ class RecordError(ValueError):
     """A record that cannot be used; the message is the reject reason."""
 
 
+_QUOTABLE = re.compile(r"\S{1,32}|[-+0-9.,:/ TZtz]{1,40}")
+
+
+def shown(value: Any) -> str:
+    """A bad value as a reject reason may quote it: numbers, flags and short codes (`'12,50'`, `'flex'`) as they
+    are, but text with a space or longer than an identifier only by its length, since a misaligned cell or a
+    shifted field may put a prompt where a count belongs, and reasons are stored."""
+    if isinstance(value, str):
+        return repr(value) if _QUOTABLE.fullmatch(value) else f"a text of {len(value)} characters"
+    if value is None or isinstance(value, bool | int | float | Decimal):
+        text = repr(value) if not isinstance(value, Decimal) else str(value)
+        return text if len(text) <= 40 else f"{text[:40]}…"
+    if isinstance(value, dict | list):
+        return f"a JSON {'object' if isinstance(value, dict) else 'array'} of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
 @lru_cache(maxsize=256)
 def _parts(path: str) -> tuple[str, ...]:
     return tuple(path.split("."))
@@ -54,7 +71,7 @@ def count(obj: dict[str, Any], path: str, *, required: bool = False, prefix: str
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise RecordError(f"field {name} is not an integer: {value!r}"[:200])
+            raise RecordError(f"field {name} is not an integer: {shown(value)}"[:200])
     if value < 0:
         raise RecordError(f"negative token count in {name}: {value}")
     if value >= COUNT_LIMIT:
@@ -70,14 +87,14 @@ def whole(value: Any, field: str, limit: int = COUNT_LIMIT) -> int:
         if not stripped:
             return 0
         if not _WHOLE.fullmatch(stripped):
-            raise RecordError(f"field {field} is not an integer: {value!r}"[:200])
+            raise RecordError(f"field {field} is not an integer: {shown(value)}"[:200])
         value = int(stripped.split(".")[0])
     elif isinstance(value, float) and value.is_integer():
         value = int(value)
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RecordError(f"field {field} is not an integer: {value!r}"[:200])
+        raise RecordError(f"field {field} is not an integer: {shown(value)}"[:200])
     if value < 0:
         raise RecordError(f"negative token count in {field}: {value}")
     if value >= limit:
@@ -92,14 +109,14 @@ def decimal(value: Any, field: str, *, digits: int, noun: str = "a number") -> D
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise RecordError(f"field {field} is not {noun}: {value!r}"[:200])
+        raise RecordError(f"field {field} is not {noun}: {shown(value)}"[:200])
     try:
         number = Decimal(value.strip() if isinstance(value, str) else str(value))
     except (InvalidOperation, ValueError):
         # ValueError: an int too long to turn into text.
-        raise RecordError(f"field {field} is not {noun}: {value!r}"[:200]) from None
+        raise RecordError(f"field {field} is not {noun}: {shown(value)}"[:200]) from None
     if not number.is_finite() or (number and number.adjusted() >= digits):
-        raise RecordError(f"field {field} is out of range: {value!r}"[:200])
+        raise RecordError(f"field {field} is out of range: {shown(value)}"[:200])
     return number
 
 
@@ -118,7 +135,7 @@ def cell(row: dict[str, Any], name: str) -> str | None:
     if value is None:
         return None
     if type(value) is not str:
-        raise RecordError(f"field {name} is not a text cell: {value!r}"[:200])
+        raise RecordError(f"field {name} is not a text cell: {shown(value)}"[:200])
     return value.strip() or None
 
 
@@ -150,15 +167,15 @@ def timestamp(value: Any, field: str) -> datetime:
             else:
                 moment = parsed.astimezone(UTC).replace(tzinfo=None)
         else:
-            raise RecordError(f"field {field} is not a timestamp: {value!r}"[:200])
+            raise RecordError(f"field {field} is not a timestamp: {shown(value)}"[:200])
     except (ValueError, OverflowError, OSError) as exc:
-        raise RecordError(f"field {field} is not a timestamp: {value!r}"[:200]) from exc
+        raise RecordError(f"field {field} is not a timestamp: {shown(value)}"[:200]) from exc
     return _in_range(moment, value, field)
 
 
 def _in_range(moment: datetime, value: Any, field: str) -> datetime:
     if not _EARLIEST <= moment < _LATEST:
         raise RecordError(
-            f"field {field} is out of range ({value!r}); expected 2020 or later, in unix seconds, not milliseconds"
+            f"field {field} is out of range ({shown(value)}); expected 2020 or later, in unix seconds, not milliseconds"
         )
     return moment

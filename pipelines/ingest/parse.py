@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from models.usage import STAGING_COLUMNS
 from pipelines.ingest import registry
-from pipelines.ingest.fields import COUNT_LIMIT, RecordError, text, timestamp
+from pipelines.ingest.fields import COUNT_LIMIT, RecordError, shown, text, timestamp
 from pipelines.ingest.files import TruncatedFile
 from pipelines.ingest.formats.base import COST_KEYS, Format, Mapped, Skip
 from pipelines.ingest.records import READERS, Malformed, Record, layout_of
@@ -173,7 +173,7 @@ def _envelope_text(envelope: dict[str, Any], key: str) -> str | None:
 
 def _scope(value: Any, source: str) -> str | None:
     if value is not None and value not in _SCOPES:
-        raise RecordError(f"{source} endpoint_scope is not one of {', '.join(_SCOPES)}: {value!r}"[:200])
+        raise RecordError(f"{source} endpoint_scope is not one of {', '.join(_SCOPES)}: {shown(value)}"[:200])
     return value
 
 
@@ -183,26 +183,26 @@ def _web_searches(envelope: dict[str, Any], mapped: int) -> int:
         return mapped
     value = envelope["web_search_requests"]
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < COUNT_LIMIT:
-        raise RecordError(f"envelope field web_search_requests is not a count: {value!r}"[:200])
+        raise RecordError(f"envelope field web_search_requests is not a count: {shown(value)}"[:200])
     return value
 
 
 def _measure(value: Any, field: str) -> Decimal:
     """A non-negative quantity to the millionth (token-hours, seconds), from a number or its text."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise RecordError(f"field {field} is not a number: {value!r}"[:200])
+        raise RecordError(f"field {field} is not a number: {shown(value)}"[:200])
     try:
         quantity = Decimal(str(value)).quantize(_MEASURE_QUANTUM)
     except ArithmeticError:
-        raise RecordError(f"field {field} is not a number: {value!r}"[:200]) from None
+        raise RecordError(f"field {field} is not a number: {shown(value)}"[:200]) from None
     if not quantity.is_finite() or quantity < 0 or quantity >= _MEASURE_LIMIT:
-        raise RecordError(f"field {field} is out of range: {value!r}"[:200])
+        raise RecordError(f"field {field} is out of range: {shown(value)}"[:200])
     return quantity
 
 
 def _reported(value: Any) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite() or value.adjusted() >= 12:
-        raise RecordError(f"reported cost is not an amount: {value!r}"[:200])
+        raise RecordError(f"reported cost is not an amount: {shown(value)}"[:200])
     return value.quantize(_COST_QUANTUM)
 
 
@@ -245,7 +245,7 @@ def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, sou
             event_id = f"{provider}:{file_key}:{line}" + (f":{record}" if record else "")
     grain = m["record_grain"]
     if grain not in _GRAINS:
-        raise RecordError(f"record grain is not one of {', '.join(_GRAINS)}: {grain!r}")
+        raise RecordError(f"record grain is not one of {', '.join(_GRAINS)}: {shown(grain)}")
     scope, platform, is_batch = m["endpoint_scope"], m["platform"], m["is_batch"]
     project, api_key, user = m["project"], m["api_key_id"], m["user_id"]
     storage, searches = _NONE, m["web_search_requests"]
@@ -269,7 +269,7 @@ def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, sou
         value = envelope.get("batch")
         if value is not None:
             if type(value) is not bool:
-                raise RecordError(f"envelope field batch is not true/false: {value!r}"[:200])
+                raise RecordError(f"envelope field batch is not true/false: {shown(value)}"[:200])
             is_batch = value or is_batch
         if not model:
             model = _envelope_text(envelope, "model")
@@ -286,7 +286,7 @@ def _usage_row(mapped: Mapped, envelope: dict[str, Any] | None, fmt: Format, sou
     if not model:
         raise RecordError("missing field model: the record names none; give the envelope a `model`")
     if scope is not None and scope not in _SCOPES:
-        raise RecordError(f"record endpoint_scope is not one of {', '.join(_SCOPES)}: {scope!r}"[:200])
+        raise RecordError(f"record endpoint_scope is not one of {', '.join(_SCOPES)}: {shown(scope)}"[:200])
     reported = m["reported_cost_usd"]
     return (
         event_id,
@@ -406,7 +406,7 @@ def _map_record(sink: _Sink, line: int, record: str | None, value: Any) -> None:
         fmt, obj, envelope, hint = found
         if envelope is not None and hint is not None and hint.lower() != fmt.provider:
             if fmt.name not in _OPENAI_COMPATIBLE or hint.lower() in _OWN_SHAPES:
-                raise RecordError(f"envelope provider {hint[:40]!r} does not match a {fmt.name} record")
+                raise RecordError(f"envelope provider {shown(hint)} does not match a {fmt.name} record")
             # Groq, DeepSeek, vLLM ... answer in OpenAI's shape: the provider named is the host that served it.
             envelope = {**envelope, "platform": envelope.get("platform") or hint.lower()}
         outcome = fmt.mapper(obj)

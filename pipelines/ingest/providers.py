@@ -19,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, decimal, get_path, text, timestamp
+from pipelines.ingest.fields import RecordError, count, decimal, get_path, shown, text, timestamp
 from pipelines.ingest.formats.base import Skip
 
 Mapped = dict[str, Any]
@@ -66,7 +66,7 @@ def service_tier(raw: Any, table: dict[str, str], field: str) -> str:
         return "standard"
     tier = table.get(raw if table is _GEMINI_TRAFFIC else raw.lower()) if isinstance(raw, str) else None
     if tier is None:
-        raise RecordError(f"unknown {field}: {raw!r}"[:200])
+        raise RecordError(f"unknown {field}: {shown(raw)}"[:200])
     return tier
 
 
@@ -124,10 +124,10 @@ def _openai(resp: dict[str, Any], usage: Any, spelling: tuple[str, ...], missing
 
 def _usd(value: Any, field: str) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | None):
-        raise RecordError(f"field {field} is not a number: {value!r}"[:200])
+        raise RecordError(f"field {field} is not a number: {shown(value)}"[:200])
     amount = decimal(value, field, digits=_USD_DIGITS)
     if amount is not None and amount < 0:
-        raise RecordError(f"field {field} is not a cost: {value!r}"[:200])
+        raise RecordError(f"field {field} is not a cost: {shown(value)}"[:200])
     return amount
 
 
@@ -140,7 +140,7 @@ def _openrouter_cost(usage: dict[str, Any]) -> Decimal | None:
     if byok is None or byok is False or cost is None:
         return cost
     if byok is not True:
-        raise RecordError(f"field usage.is_byok is not true/false: {byok!r}"[:200])
+        raise RecordError(f"field usage.is_byok is not true/false: {shown(byok)}"[:200])
     upstream = _usd(get_path(usage, "cost_details.upstream_inference_cost"),
                     "usage.cost_details.upstream_inference_cost")
     return None if upstream is None else cost + upstream

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, decimal, text, timestamp
+from pipelines.ingest.fields import RecordError, count, decimal, shown, text, timestamp
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
 
 UNGROUPED_MODEL = "unknown (not grouped by model)"
@@ -126,10 +126,10 @@ def _tier(result: dict[str, Any]) -> tuple[str, bool]:
     raw = text(result, "service_tier")
     tier = _TIERS.get(raw.lower()) if raw is not None else ("standard", False)
     if tier is None:
-        raise RecordError(f"unknown service_tier: {raw!r}"[:200])
+        raise RecordError(f"unknown service_tier: {shown(raw)}"[:200])
     speed = text(result, "speed")
     if speed is not None and speed.lower() not in _SPEEDS:
-        raise RecordError(f"unknown speed: {speed!r}"[:200])
+        raise RecordError(f"unknown speed: {shown(speed)}"[:200])
     # Fast mode is priced as its own tier in the catalogue.
     return ("fast" if speed is not None and speed.lower() == "fast" else tier[0]), tier[1]
 
@@ -140,7 +140,7 @@ def _context_tier(result: dict[str, Any]) -> str | None:
         return None
     tier = _CONTEXT_TIERS.get(raw.lower())
     if tier is None:
-        raise RecordError(f"unknown context_window: {raw!r}"[:200])
+        raise RecordError(f"unknown context_window: {shown(raw)}"[:200])
     return tier
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, text, timestamp
+from pipelines.ingest.fields import RecordError, count, shown, text, timestamp
 from pipelines.ingest.formats.base import Format, Mapped, Skip
 from pipelines.ingest.providers import (
     OPENAI_CHAT,
@@ -56,7 +56,7 @@ def _openai_batch(line: dict[str, Any]) -> Mapped | Skip:
     # An embeddings list has prompt_tokens too, but neither an id nor a time.
     mapper = _OPENAI_BODIES.get(shape[0]) if shape is not None and body.get("object") != "list" else None
     if mapper is None:
-        raise RecordError(f"response.body is not a chat completion or a response (object {body.get('object')!r})"
+        raise RecordError(f"response.body is not a chat completion or a response (object {shown(body.get('object'))})"
                           [:200])
     mapped = _inner(mapper, body, "response.body")
     mapped["response_id"] = mapped["response_id"] or text(line, "id")
@@ -71,7 +71,7 @@ def _anthropic_batch(line: dict[str, Any]) -> Mapped | Skip:
     if kind in _ANTHROPIC_UNBILLED:
         return Skip(f"batch request {kind}: not billed")
     if kind != "succeeded":
-        raise RecordError(f"unknown result.type: {kind!r}"[:200])
+        raise RecordError(f"unknown result.type: {shown(kind)}"[:200])
     message = result.get("message")
     if not isinstance(message, dict):
         raise RecordError("missing field result.message")

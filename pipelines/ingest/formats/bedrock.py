@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, get_path, text, timestamp
+from pipelines.ingest.fields import RecordError, count, get_path, shown, text, timestamp
 from pipelines.ingest.formats.base import Format, Mapped, Skip
 from pipelines.pricing.aliases import normalise
 
@@ -50,7 +50,7 @@ def _split_writes(written: int, usage: Any, field: str) -> tuple[int, int]:
             where = f"{field}.cacheDetails[{index}]"
             ttl = item.get("ttl") if isinstance(item, dict) else None
             if type(ttl) is not str or ttl not in by_ttl:
-                raise RecordError(f"{where}.ttl is not one of {', '.join(_TTLS)}: {ttl!r}"[:200])
+                raise RecordError(f"{where}.ttl is not one of {', '.join(_TTLS)}: {shown(ttl)}"[:200])
             by_ttl[ttl] += count(item, "inputTokens", required=True, prefix=f"{where}.")
         write_5m, write_1h = by_ttl["5m"], by_ttl["1h"]
         split = f"{field}.cacheDetails"
@@ -151,7 +151,7 @@ def converse(record: dict[str, Any]) -> Mapped | Skip:
     raw_tier = text(body, "serviceTier.type")
     tier = _TIERS.get(raw_tier.lower()) if raw_tier is not None else "standard"
     if tier is None:
-        raise RecordError(f"serviceTier.type {raw_tier!r} has no per-token list price (expected default, priority"
+        raise RecordError(f"serviceTier.type {shown(raw_tier)} has no per-token list price (expected default, priority"
                           " or flex)"[:200])
     return {
         # boto3 keeps the request id beside the response; Bedrock's invocation log keys the same request by it.

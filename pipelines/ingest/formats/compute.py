@@ -19,7 +19,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, cell, count, decimal, text, timestamp, whole
+from pipelines.ingest.fields import RecordError, cell, count, decimal, shown, text, timestamp, whole
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
 
 _FINISHED = frozenset({"succeeded", "failed", "canceled"})
@@ -37,7 +37,7 @@ def _is_prediction(record: dict[str, Any]) -> bool:
 def _seconds(value: Any, field: str) -> Decimal | None:
     number = decimal(value, field, digits=_DIGITS, noun="a number of seconds")
     if number is not None and number < 0:
-        raise RecordError(f"field {field} is negative: {value!r}"[:200])
+        raise RecordError(f"field {field} is negative: {shown(value)}"[:200])
     return None if number is None else number.quantize(_SECONDS_QUANTUM)
 
 
@@ -51,10 +51,10 @@ def map_prediction(record: dict[str, Any]) -> Mapped | Skip:
     if status in _RUNNING:
         raise RecordError(f"prediction {prediction} is still {status}: export it again once it has finished")
     if status not in _FINISHED:
-        raise RecordError(f"unknown prediction status: {status!r}" if status else "missing field status")
+        raise RecordError(f"unknown prediction status: {shown(status)}" if status else "missing field status")
     metrics = record.get("metrics") or {}
     if not isinstance(metrics, dict):
-        raise RecordError(f"field metrics is not an object: {metrics!r}"[:200])
+        raise RecordError(f"field metrics is not an object: {shown(metrics)}"[:200])
     seconds = _seconds(metrics.get("predict_time"), "metrics.predict_time")
     # Replicate reports the time of every prediction that ran; a failed or canceled one may never have started.
     if seconds is None and status == "succeeded":

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from pipelines.ingest.fields import RecordError, decimal, text, timestamp, whole
+from pipelines.ingest.fields import RecordError, decimal, shown, text, timestamp, whole
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
 from pipelines.ingest.providers import OPENAI_TIERS, service_tier
 from pipelines.pricing.aliases import GATEWAY_SEGMENTS
@@ -32,7 +32,7 @@ def amount(value: Any, field: str) -> Decimal | None:
         return None
     money = decimal(value, field, digits=_AMOUNT_DIGITS, noun="an amount")
     if money is not None and money < 0:
-        raise RecordError(f"field {field} is not a non-negative amount: {value!r}"[:200])
+        raise RecordError(f"field {field} is not a non-negative amount: {shown(value)}"[:200])
     return money
 
 
@@ -230,7 +230,7 @@ def litellm_spend_log(record: dict[str, Any]) -> Mapped | Skip:
         return Skip("LiteLLM response-cache hit: not sent to the provider")
     if not prompt + completion:
         if spend:
-            raise RecordError(f"spend {spend} without tokens: call_type {record.get('call_type')!r} is not billed"
+            raise RecordError(f"spend {spend} without tokens: call_type {shown(record.get('call_type'))} is not billed"
                               " per token")
         return Skip("no usage: no tokens and no spend")
     extra = metadata.get("additional_usage_values") or {}
@@ -336,7 +336,7 @@ def _usage_details(details: dict[str, Any]) -> dict[str, int]:
     for key, value in details.items():
         found = _usage_class(key)
         if found is None:
-            raise RecordError(f"unknown usageDetails key {key[:40]!r}: no token class for it, so its tokens would"
+            raise RecordError(f"unknown usageDetails key {shown(key[:40])}: no token class for it, so its tokens would"
                               " be lost")
         tokens = whole(value, f"usageDetails.{key}")
         # `total` is the sum of the other keys unless one was ingested: adding it would count everything twice.
@@ -356,7 +356,7 @@ def _usage_details(details: dict[str, Any]) -> dict[str, int]:
 def _deprecated_usage(usage: dict[str, Any]) -> dict[str, int]:
     unit = usage.get("unit")
     if unit is not None and unit != "TOKENS":
-        raise RecordError(f"usage.unit is {unit!r}: only token usage can be priced"[:200])
+        raise RecordError(f"usage.unit is {shown(unit)}: only token usage can be priced"[:200])
     sums = dict.fromkeys(_CLASSES, 0)
     sums["input"] = whole(usage.get("input"), "usage.input")
     sums["output"] = whole(usage.get("output"), "usage.output")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, count, text, timestamp
+from pipelines.ingest.fields import RecordError, count, shown, text, timestamp
 from pipelines.ingest.formats.base import Format, Mapped, Skip
 
 _OLLAMA_NOT_REQUESTS = ("load", "unload")
@@ -71,7 +71,7 @@ def ollama_response(record: dict[str, Any]) -> Mapped | Skip:
     if done is False:
         return Skip("Ollama stream chunk (done: false) carries no usage")
     if done is not True:
-        raise RecordError(f"field done is not true/false: {done!r}"[:200])
+        raise RecordError(f"field done is not true/false: {shown(done)}"[:200])
     reason = record.get("done_reason")
     if reason in _OLLAMA_NOT_REQUESTS:
         return Skip(f"Ollama model {reason} (done_reason), not a request")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, cell, count, decimal, text, timestamp, whole
+from pipelines.ingest.fields import RecordError, cell, count, decimal, shown, text, timestamp, whole
 from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
 from pipelines.ingest.providers import OPENAI_TIERS, service_tier
 
@@ -86,7 +86,7 @@ def _usage(result: dict[str, Any], start: int, end: int, kind: str) -> Mapped:
     project, user, api_key, model = (text(result, name) for name in ("project_id", "user_id", "api_key_id", "model"))
     batch = result.get("batch")
     if batch is not None and not isinstance(batch, bool):
-        raise RecordError(f"field batch is not true/false: {batch!r}"[:200])
+        raise RecordError(f"field batch is not true/false: {shown(batch)}"[:200])
     raw_tier = text(result, "service_tier")
     tokens = (_completion_tokens(result) if kind == "completions"
               else {**_zero_tokens(), "input_tokens": count(result, "input_tokens", required=True, prefix="")})
@@ -159,7 +159,7 @@ def _result(result: Any, start: int, end: int) -> Mapped:
         return _cost(result, start, end)
     if kind in _NOT_TOKENS:
         raise RecordError(f"{kind} is billed by {_NOT_TOKENS[kind]}, not tokens: meterline does not price it")
-    raise RecordError(f"unknown result object: {kind!r}" if kind else "missing field object")
+    raise RecordError(f"unknown result object: {shown(kind)}" if kind else "missing field object")
 
 
 def _bucket_rows(bucket: Any, prefix: str) -> Rows:
@@ -224,7 +224,7 @@ def _cell_bool(row: dict[str, str], name: str) -> bool | None:
     if value is None:
         return None
     if value.lower() not in ("true", "false"):
-        raise RecordError(f"field {name} is not TRUE or FALSE: {value!r}"[:200])
+        raise RecordError(f"field {name} is not TRUE or FALSE: {shown(value)}"[:200])
     return value.lower() == "true"
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipelines.ingest.fields import RecordError, timestamp, whole
+from pipelines.ingest.fields import RecordError, shown, timestamp, whole
 from pipelines.ingest.formats.base import Format, Mapped, Skip
 from pipelines.ingest.formats.gateways import vendor_of_model
 from pipelines.ingest.providers import OPENAI_TIERS, service_tier
@@ -100,7 +100,7 @@ def _label(attrs: dict[str, Any], names: tuple[str, ...]) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str):
-        raise RecordError(f"attribute {name} is not a string: {value!r}"[:200])
+        raise RecordError(f"attribute {name} is not a string: {shown(value)}"[:200])
     return value.strip()
 
 
