@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.files import sha256_of
-from pipelines.ingest.loader import discover
+from pipelines.ingest.loader import scan
 from pipelines.settings import Settings
 from pipelines.warehouse import SQL_DIR
 
@@ -51,7 +51,20 @@ def pending_files(conn: duckdb.DuckDBPyConnection, landing: Path) -> int:
     """Landing files the ledger does not know at their path with their content: what an ingest has to look at
     (it reads those whose content is new, and records a moved or copied one as the same as its original)."""
     by_path = dict(conn.execute("SELECT source_file, sha256 FROM raw.file_ledger").fetchall())
-    return sum(by_path.get(str(path)) != sha256_of(path) for path in discover(landing))
+    files, unreadable = scan(landing)
+    rejected = {row[0] for row in conn.execute(
+        "SELECT DISTINCT source_file FROM raw.rejects WHERE source_line IS NULL").fetchall()}
+    # An unreadable entry is new until an ingest has recorded it as rejected.
+    return (sum(_changed(by_path.get(str(path)), path) for path in files)
+            + sum(str(path) not in rejected for path, _ in unreadable))
+
+
+def _changed(known: str | None, path: Path) -> bool:
+    try:
+        return known != sha256_of(path)
+    except OSError:
+        # Gone or unreadable since the folder was listed: the ingest step reports it.
+        return True
 
 
 def stale_days(conn: duckdb.DuckDBPyConnection, inputs: str) -> list[date]:

@@ -33,6 +33,9 @@ def usage_files(
 
     with warehouse.connection() as conn:
         report = ingest_landing(conn, landing, progress)
+    if report.files_unreadable:
+        context.log.warning(f"{report.files_unreadable} landing entries cannot be read (broken links, link loops);"
+                            " see raw.rejects")
     if report.rows_rejected:
         context.log.warning(f"{report.rows_rejected} lines rejected; see raw.rejects for file, line and reason")
     span = report.date_range
@@ -42,6 +45,7 @@ def usage_files(
             "files_loaded": report.files_loaded,
             "files_skipped": report.files_skipped,
             "files_duplicate": report.files_duplicate,
+            "files_unreadable": report.files_unreadable,
             "rows_loaded": report.rows_loaded,
             "rows_rejected": report.rows_rejected,
             "records_skipped": report.records_skipped,

@@ -28,6 +28,8 @@ class IngestReport:
     files_skipped: int = 0
     # Of the skipped: files with the bytes of a file loaded from another path (a moved or copied folder).
     files_duplicate: int = 0
+    # Entries that look like files but cannot be read; each has a reject row saying why.
+    files_unreadable: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
     records_skipped: int = 0
@@ -39,12 +41,35 @@ class IngestReport:
         return (min(self.dates), max(self.dates)) if self.dates else None
 
 
+def scan(landing: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Every regular, non-hidden file under the landing folder, in a stable order; and the entries that look like
+    files but cannot be read (a broken link, a link loop), each with why, so that none disappears unreported."""
+    files, unreadable = [], []
+    for path in landing.rglob("*"):
+        if any(part.startswith(".") for part in path.relative_to(landing).parts):
+            continue
+        if path.is_file():
+            files.append(path)
+        elif path.is_symlink() and not path.exists():
+            unreadable.append((path, "a broken symbolic link or a link loop: nothing to read"))
+    return sorted(files), sorted(unreadable)
+
+
 def discover(landing: Path) -> list[Path]:
-    """Every regular, non-hidden file under the landing folder, in a stable order."""
-    return sorted(
-        path for path in landing.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(landing).parts)
-    )
+    return scan(landing)[0]
+
+
+def _reject_unreadable(conn: duckdb.DuckDBPyConnection, path: Path, reason: str, at: datetime) -> None:
+    """One reject for the path, replacing the one an earlier run wrote, so reruns stay idempotent."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute("DELETE FROM raw.rejects WHERE source_file = ?", [str(path)])
+        conn.execute("INSERT INTO raw.rejects (source_file, source_line, reason, rejected_at) VALUES (?, NULL, ?, ?)",
+                     [str(path), reason, at])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _previous_dates(conn: duckdb.DuckDBPyConnection, source_file: str) -> set[date]:
@@ -148,9 +173,15 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, progress: Pro
     load_started = datetime.now(UTC).replace(tzinfo=None)
     report = IngestReport()
     pending: list[tuple[Path, str]] = []
-    for path in discover(landing):
+    files, unreadable = scan(landing)
+    for path in files:
         report.files_seen += 1
-        sha = sha256_of(path)
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:
+            # Removed or made unreadable since the folder was listed.
+            unreadable.append((path, f"the file cannot be read: {exc.strerror or exc}"))
+            continue
         original = by_content.get(sha)
         if known.get(str(path)) == sha:
             report.files_skipped += 1
@@ -163,6 +194,10 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, progress: Pro
             by_content[sha] = str(path)
             pending.append((path, sha))
 
+    for path, reason in unreadable:
+        _reject_unreadable(conn, path, reason, load_started)
+        report.files_unreadable += 1
+        report.rows_rejected += 1
     total = len(pending)
 
     def record(path: Path, result: FileResult, replaced: set[date]) -> None:

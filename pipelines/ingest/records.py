@@ -41,27 +41,32 @@ class Malformed:
 def layout_of(path: Path, compression: str) -> str:
     """`jsonl`, `json` (one document), `csv` or `empty`, from the first decompressed bytes."""
     head = bytearray()
-    with open_stream(path, compression) as stream, contextlib.suppress(*STREAM_ERRORS):
+    with open_stream(path, compression) as stream:
         # A stream cut short still shows its layout; the record reader reports the truncation with line numbers.
         # Read on to the first line end (a JSON line may hold a long request body), within a bound.
-        while len(head) < _PEEK or (b"\n" not in head and len(head) < _PEEK_MAX):
-            block = stream.read1(1 << 16)
-            if not block:
-                break
-            head += block
+        try:
+            while len(head) < _PEEK or (b"\n" not in head and len(head) < _PEEK_MAX):
+                block = stream.read1(1 << 16)
+                if not block:
+                    break
+                head += block
+        except STREAM_ERRORS as exc:
+            if not head:
+                raise TruncatedFile(f"{compression} stream is corrupt from its start: {exc}") from exc
     text = bytes(head).removeprefix(b"\xef\xbb\xbf").lstrip()
     if not text:
         return "empty"
     if text[:1] == b"[":
         return "json"
-    if text[:1] != b"{":
-        return "csv"
     # JSON lines when most whole lines decode alone; a pretty-printed document's lines mostly do not.
     lines = [line for line in text.split(b"\n")[:-1][:10] if line.strip()] or [text]
     decoded = 0
     for line in lines:
         with contextlib.suppress(orjson.JSONDecodeError):
             decoded += isinstance(orjson.loads(line), dict)
+    if text[:1] != b"{":
+        # No CSV line is a JSON object, so JSON lines whose first line is damaged are still JSON lines.
+        return "jsonl" if decoded * 2 > len(lines) else "csv"
     return "jsonl" if decoded * 2 >= len(lines) else "json"
 
 
@@ -75,11 +80,29 @@ def jsonl_records(path: Path, compression: str) -> Iterator[Record]:
             yield line, None, Malformed(f"malformed JSON: {exc}"[:300])
 
 
+class _Overflow(Exception):
+    """The fast parser met an integer beyond 64 bits, which is valid JSON."""
+
+
 def json_records(path: Path, compression: str) -> Iterator[Record]:
     """Elements of each document's record array one by one; a document without one is a single record.
 
     Several documents may follow each other (`jq .` output): each is read the same way.
     """
+    done = 0
+    try:
+        for item in _document_records(path, compression, ijson):
+            done += 1
+            yield item
+    except _Overflow:
+        # yajl reads integers in 64 bits and stops at a bigger one, which would lose every record after it; the
+        # pure-Python parser reads any integer, so the file is read again with it from where the first one stopped.
+        for index, item in enumerate(_document_records(path, compression, ijson.get_backend("python"))):
+            if index >= done:
+                yield item
+
+
+def _document_records(path: Path, compression: str, backend: Any) -> Iterator[Record]:
     counters = dict.fromkeys(_STREAMED.values(), 0)
     root: Any = None
     root_depth = streamed = 0
@@ -88,7 +111,7 @@ def json_records(path: Path, compression: str) -> Iterator[Record]:
     ordinal = 0
     with open_stream(path, compression) as stream:
         try:
-            for prefix, event, value in ijson.parse(stream, use_float=True, multiple_values=True):
+            for prefix, event, value in backend.parse(stream, use_float=True, multiple_values=True):
                 if item is not None:
                     item.event(event, value)
                     depth += 1 if event in _OPENERS else -1 if event in _CLOSERS else 0
@@ -120,7 +143,9 @@ def json_records(path: Path, compression: str) -> Iterator[Record]:
                         ordinal += 1
                         yield ordinal, None, root.value
                     root = None
-        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError):
+        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as exc:
+            if "integer overflow" in str(exc) and backend is ijson:
+                raise _Overflow from exc
             # The parser's message quotes the text around the fault, which may be a prompt: never keep it.
             yield ordinal + 1, None, Malformed(f"malformed JSON document after record {ordinal}")
             return
@@ -141,7 +166,9 @@ def csv_records(path: Path, compression: str) -> Iterator[Record]:
     csv.field_size_limit(sys.maxsize)
     line = 1
     with open_stream(path, compression) as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        # Bytes that are not UTF-8 spoil their row, not the rest of the file: they are kept as surrogates, found
+        # below, and that row alone is rejected.
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
         try:
             header = text.readline()
             delimiter = "\t" if "\t" in header else ","
@@ -153,11 +180,26 @@ def csv_records(path: Path, compression: str) -> Iterator[Record]:
                     yield line, None, Malformed(f"CSV row has {len(row) - 1 + len(row[None])} cells, header has"
                                                 f" {len(names)}")
                     continue
+                if _undecodable(row):
+                    yield line, None, Malformed("CSV row is not valid UTF-8")
+                    continue
                 yield line, None, row
         except (csv.Error, UnicodeDecodeError) as exc:
             yield line + 1, None, Malformed(f"malformed CSV after line {line}: {exc}"[:300])
         except STREAM_ERRORS as exc:
             raise TruncatedFile(f"{compression} stream is truncated or corrupt after line {line}: {exc}") from exc
+
+
+def _undecodable(row: dict[str, str | None]) -> bool:
+    # A short row's missing cells are None.
+    joined = "".join(value or "" for value in row.values())
+    if joined.isascii():
+        return False
+    try:
+        joined.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 READERS = {"jsonl": jsonl_records, "json": json_records, "csv": csv_records}
