@@ -22,8 +22,10 @@ demo: $(BIN)/meterline
 lint: $(BIN)/meterline
 	$(BIN)/ruff check .
 
+# One worker per core (at most 4: each runs DuckDB and Dagster), a test file's tests on one worker so that a
+# module's pipeline run is shared by its tests.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses=4 --dist loadfile
 
 focus-validator: .venv-focus/bin/focus-validator
 

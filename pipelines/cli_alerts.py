@@ -13,7 +13,7 @@ from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseLocked
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 _ALERTS = "Alerts file [env METERLINE_ALERTS; default: alerts.yaml beside the warehouse]"
 _WAREHOUSE = "DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]"
 

@@ -37,6 +37,10 @@ def _load(pricing: str | None) -> Catalogue:
         sys.exit(1)
 
 
+# Token and call counts: a negative one would quote a negative cost.
+COUNT = click.IntRange(min=0)
+
+
 @click.group()
 def pricing() -> None:
     """Check the pricing catalogue and quote requests against it."""
@@ -139,20 +143,23 @@ def catalogue_warnings(catalogue: Catalogue, today: date, stale_days: int) -> li
 @click.option("--model", required=True, help="Model id as logged; aliases, dated ids and Bedrock ids resolve")
 @click.option("--platform", default="direct", show_default=True,
               help="Serving platform (bedrock, vertex, azure ...); its catalogue is tried first")
-@click.option("--input", "input_tokens", default=0, show_default=True,
+@click.option("--input", "input_tokens", default=0, show_default=True, type=COUNT,
               help="Uncached text input tokens (cache reads and writes not included)")
-@click.option("--cache-read", default=0, show_default=True, help="Input tokens read from the cache")
-@click.option("--cache-write-5m", default=0, show_default=True, help="Input tokens written with a 5-minute TTL")
-@click.option("--cache-write-1h", default=0, show_default=True, help="Input tokens written with a 1-hour TTL")
-@click.option("--output", "output_tokens", default=0, show_default=True, help="Text output tokens, reasoning included")
-@click.option("--reasoning", default=0, show_default=True, help="Of the output, reasoning tokens")
-@click.option("--input-audio", default=0, show_default=True, help="Uncached audio input tokens")
-@click.option("--output-audio", default=0, show_default=True, help="Audio output tokens")
-@click.option("--input-image", default=0, show_default=True, help="Image input tokens billed as images")
-@click.option("--output-image", default=0, show_default=True, help="Image output tokens")
+@click.option("--cache-read", default=0, show_default=True, type=COUNT, help="Input tokens read from the cache")
+@click.option("--cache-write-5m", default=0, show_default=True, type=COUNT,
+              help="Input tokens written with a 5-minute TTL")
+@click.option("--cache-write-1h", default=0, show_default=True, type=COUNT,
+              help="Input tokens written with a 1-hour TTL")
+@click.option("--output", "output_tokens", default=0, show_default=True, type=COUNT,
+              help="Text output tokens, reasoning included")
+@click.option("--reasoning", default=0, show_default=True, type=COUNT, help="Of the output, reasoning tokens")
+@click.option("--input-audio", default=0, show_default=True, type=COUNT, help="Uncached audio input tokens")
+@click.option("--output-audio", default=0, show_default=True, type=COUNT, help="Audio output tokens")
+@click.option("--input-image", default=0, show_default=True, type=COUNT, help="Image input tokens billed as images")
+@click.option("--output-image", default=0, show_default=True, type=COUNT, help="Image output tokens")
 @click.option("--cache-storage-hours", default="0", show_default=True, help="Explicit cache held, in token-hours")
-@click.option("--web-search", default=0, show_default=True, help="Web-search calls")
-@click.option("--web-search-used", default=0, show_default=True,
+@click.option("--web-search", default=0, show_default=True, type=COUNT, help="Web-search calls")
+@click.option("--web-search-used", default=0, show_default=True, type=COUNT,
               help="Calls already made in the free allowance's day or month")
 @click.option("--hardware", help="The SKU the request ran on, for platforms that bill time (gpu-a100-large, h100)")
 @click.option("--seconds", "compute_seconds", default="0", show_default=True,
@@ -196,6 +203,9 @@ def quote_command(provider: str, model: str, platform: str, input_tokens: int, c
         raise click.UsageError("--seconds counts time on --hardware: name the hardware too")
     if reasoning > output_tokens:
         raise click.UsageError("--reasoning counts part of --output, so it cannot exceed it")
+    if provider not in catalogue.providers:
+        raise click.UsageError(f"--provider {provider!r} is not in the catalogue; it has "
+                               f"{', '.join(sorted(catalogue.providers))}")
     resolved = ModelIndex.from_catalogue(catalogue).resolve(provider, model, platform)
     scope = endpoint_scope or resolved.endpoint_scope or "global"
     # Seconds of hardware are priced by the platform that ran them (the vendor for direct calls), as in the run.

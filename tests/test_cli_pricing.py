@@ -132,3 +132,26 @@ def test_quote_names_the_scope_the_window_and_the_exchange_rate() -> None:
                      "--at", "2026-06-01")
     # 5 CNY per 1M at 1/7.25 USD per CNY
     assert code == 0 and "total in CNY" in out and out.splitlines()[-1].split() == ["total", "$0.6896551725"]
+
+
+def test_quote_refuses_an_unknown_provider_and_a_negative_count_in_one_line() -> None:
+    code, out = _run("pricing", "quote", "--provider", "foo", "--model", "gpt-4o", "--input", "5")
+    assert code == 2
+    assert out.splitlines()[-1].startswith("Error: --provider 'foo' is not in the catalogue; it has anthropic, azure")
+    for option in ("--input", "--cache-read", "--output", "--web-search"):
+        code, out = _run("pricing", "quote", "--provider", "openai", "--model", "gpt-4o", option, "-5")
+        assert code == 2
+        assert out.splitlines()[-1] == f"Error: Invalid value for '{option}': -5 is not in the range x>=0."
+
+
+def test_a_date_that_cannot_exist_names_the_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "pricing"
+    folder.mkdir()
+    text = (bundled_pricing_dir() / "openai.yaml").read_text()
+    first = text.index("effective_from: ") + len("effective_from: ")
+    (folder / "openai.yaml").write_text(text[:first] + "2024-13-45" + text[first + 10:])
+    line = text[:first].count("\n") + 1
+    result = CliRunner().invoke(main, ["pricing", "validate", "--pricing", str(folder)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"error: {folder / 'openai.yaml'}: line {line} is not valid YAML: 2024-13-45 is"
+                                     " not a valid date (month must be in 1..12)")

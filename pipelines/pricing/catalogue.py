@@ -14,7 +14,23 @@ from pydantic import BaseModel, ValidationError
 from models.pricing import ExchangeRates, ProviderCatalogue
 
 # libyaml's safe loader parses the catalogue about 4x faster than the pure-Python one (0.3 s instead of 1.3 s).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, but a date that cannot exist (2024-13-45) is a YAML error at its line, not a bare
+    ValueError from deep inside the constructor."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> object:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value} is not a valid date ({exc})", node.start_mark) from exc
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_LOADER = _Loader
 # Not providers: the dated conversion of non-USD catalogue currencies into USD, and the user's own contract
 # overlay, Azure deployments and hardware map when they keep them in their catalogue folder (pipelines/settings.py).
 EXCHANGE_RATES_FILE = "exchange_rates.yaml"
