@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from pipelines.ingest.fields import RecordError, count, decimal, get_path, shown, text, timestamp
-from pipelines.ingest.formats.base import Skip
+from pipelines.ingest.formats.base import Outcome, Skip
 
 Mapped = dict[str, Any]
 
@@ -280,7 +280,7 @@ def openai_responses(resp: dict[str, Any]) -> Mapped:
     return mapped
 
 
-def anthropic_message(resp: dict[str, Any]) -> Mapped | Skip:
+def anthropic_message(resp: dict[str, Any]) -> Outcome:
     kind = resp.get("type")
     if kind != "message" and isinstance(kind, str) and kind in _ANTHROPIC_STREAM_EVENTS:
         if kind in _ANTHROPIC_USAGE_EVENTS:
@@ -290,21 +290,7 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped | Skip:
     usage = resp.get("usage")
     if not isinstance(usage, dict):
         raise RecordError("missing field usage")
-    uncached = count(usage, "input_tokens", required=True)
-    read = count(usage, "cache_read_input_tokens")
-    created = count(usage, "cache_creation_input_tokens")
-    split = usage.get("cache_creation")
-    if isinstance(split, dict):
-        write_5m = count(usage, "cache_creation.ephemeral_5m_input_tokens")
-        write_1h = count(usage, "cache_creation.ephemeral_1h_input_tokens")
-        if created and write_5m + write_1h != created:
-            raise RecordError(
-                f"usage.cache_creation splits {write_5m + write_1h} tokens but"
-                f" usage.cache_creation_input_tokens is {created}"
-            )
-    else:
-        # Before the 1h TTL existed every write was a 5-minute write.
-        write_5m, write_1h = created, 0
+    uncached, read, write_5m, write_1h = _anthropic_input(usage, "usage.")
     output = count(usage, "output_tokens", required=True)
     thinking = count(usage, "output_tokens_details.thinking_tokens")
     raw_tier = text(usage, "service_tier")
@@ -327,7 +313,61 @@ def anthropic_message(resp: dict[str, Any]) -> Mapped | Skip:
     # Vertex names Claude snapshots with an @ (claude-sonnet-4-5@20250929); Anthropic's API never does.
     if "@" in model:
         mapped["platform"] = "vertex"
-    return mapped
+    others = _anthropic_iterations(usage, mapped)
+    return [("", mapped), *others] if others else mapped
+
+
+def _anthropic_input(usage: dict[str, Any], prefix: str) -> tuple[int, int, int, int]:
+    """Uncached input, cache reads, and 5-minute and 1-hour cache writes of one usage object."""
+    uncached = count(usage, "input_tokens", required=True, prefix=prefix)
+    read = count(usage, "cache_read_input_tokens", prefix=prefix)
+    created = count(usage, "cache_creation_input_tokens", prefix=prefix)
+    split = usage.get("cache_creation")
+    if not isinstance(split, dict):
+        # Before the 1h TTL existed every write was a 5-minute write.
+        return uncached, read, created, 0
+    write_5m = count(usage, "cache_creation.ephemeral_5m_input_tokens", prefix=prefix)
+    write_1h = count(usage, "cache_creation.ephemeral_1h_input_tokens", prefix=prefix)
+    if created and write_5m + write_1h != created:
+        raise RecordError(f"{prefix}cache_creation splits {write_5m + write_1h} tokens but"
+                          f" {prefix}cache_creation_input_tokens is {created}")
+    return uncached, read, write_5m, write_1h
+
+
+def _anthropic_iterations(usage: dict[str, Any], mapped: Mapped) -> list[tuple[str, Mapped]]:
+    """The billed work the top-level usage leaves out. It sums the `message` iterations only: a `compaction`
+    iteration (the context summarised before answering) is billed at the response's model and added to its row; an
+    iteration naming another model (`advisor_message`) is billed at that model, as a row of its own."""
+    iterations = usage.get("iterations")
+    if iterations is None:
+        return []
+    if not isinstance(iterations, list):
+        raise RecordError("usage.iterations is not a list")
+    rows: list[tuple[str, Mapped]] = []
+    for index, iteration in enumerate(iterations):
+        where = f"usage.iterations[{index}]"
+        if not isinstance(iteration, dict):
+            raise RecordError(f"{where} is not an object")
+        if iteration.get("type") == "message":
+            continue
+        uncached, read, write_5m, write_1h = _anthropic_input(iteration, where + ".")
+        output = count(iteration, "output_tokens", required=True, prefix=where + ".")
+        model = iteration.get("model")
+        if model is None or model == mapped["model_raw"]:
+            for key, value in (("input_tokens", uncached), ("cache_read_tokens", read),
+                               ("cache_write_5m_tokens", write_5m), ("cache_write_1h_tokens", write_1h),
+                               ("output_tokens", output)):
+                mapped[key] += value
+            continue
+        if type(model) is not str or not model:
+            raise RecordError(f"{where}.model is not a model id")
+        response_id = mapped["response_id"]
+        rows.append((where, {
+            **mapped, "model_raw": model, "input_tokens": uncached, "cache_read_tokens": read,
+            "cache_write_5m_tokens": write_5m, "cache_write_1h_tokens": write_1h, "output_tokens": output,
+            "reasoning_tokens": 0, "web_search_requests": 0,
+            "event_id": f"anthropic:{response_id}:iterations[{index}]" if response_id else None}))
+    return rows
 
 
 def _modality(usage: dict[str, Any], key: str, modality: str, prefix: str) -> int:

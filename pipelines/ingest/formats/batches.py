@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipelines.ingest.fields import RecordError, count, shown, text, timestamp
-from pipelines.ingest.formats.base import Format, Mapped, Skip
+from pipelines.ingest.formats.base import Format, Mapped, Outcome, Skip
 from pipelines.ingest.providers import (
     OPENAI_CHAT,
     OPENAI_RESPONSES,
@@ -29,7 +29,7 @@ _ANTHROPIC_UNBILLED = ("errored", "canceled", "expired")
 _OPENAI_BODIES = {OPENAI_CHAT[0]: openai_chat, OPENAI_RESPONSES[0]: openai_responses}
 
 
-def _inner(mapper: Callable[[dict[str, Any]], Mapped | Skip], response: dict[str, Any], path: str) -> Mapped:
+def _inner(mapper: Callable[[dict[str, Any]], Outcome], response: dict[str, Any], path: str) -> Outcome:
     """Map the response inside a line, naming fields by their path from the line."""
     try:
         mapped = mapper(response)
@@ -37,7 +37,10 @@ def _inner(mapper: Callable[[dict[str, Any]], Mapped | Skip], response: dict[str
             raise RecordError(f"not a whole response ({mapped.reason})")
     except RecordError as exc:
         raise RecordError(f"{path}: {exc}") from None
-    mapped["is_batch"] = True
+    # A response may be billed as several rows (an Anthropic advisor iteration at its own model).
+    for part in (mapped,) if type(mapped) is dict else (part for _, part in mapped):
+        if type(part) is dict:
+            part["is_batch"] = True
     return mapped
 
 
@@ -63,7 +66,7 @@ def _openai_batch(line: dict[str, Any]) -> Mapped | Skip:
     return mapped
 
 
-def _anthropic_batch(line: dict[str, Any]) -> Mapped | Skip:
+def _anthropic_batch(line: dict[str, Any]) -> Outcome:
     result = line.get("result")
     if not isinstance(result, dict):
         raise RecordError("missing field result")
