@@ -149,6 +149,12 @@ def test_rate_card_derives_long_context_variants_by_ratio() -> None:
         # Gateway ids name the vendor's catalogue (OpenRouter `vendor/model`, LiteLLM `provider/model`).
         ("openrouter", "openrouter", "mistralai/mistral-large-2411", ("mistral", "mistral-large-2411", True, None)),
         ("openrouter", "openrouter", "x-ai/grok-3", ("xai", "grok-3", True, None)),
+        # OpenRouter's dotted public slug, and its older version-first ids, name Anthropic's dashed ones.
+        ("openai", "direct", "anthropic/claude-sonnet-4.5", ("anthropic", "claude-sonnet-4-5", True, None)),
+        ("openai", "direct", "anthropic/claude-4.5-sonnet-20250929",
+         ("anthropic", "claude-sonnet-4-5", True, None)),
+        ("openrouter", "openrouter", "anthropic/claude-3.5-haiku", ("anthropic", "claude-3-5-haiku", True, None)),
+        ("openai", "direct", "gpt-4.1", ("openai", "gpt-4.1", True, None)),
         ("anthropic", "direct", "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0",
          ("bedrock", "anthropic.claude-sonnet-4-5", True, "in_region")),
         # Path-style ids of their own catalogue, and ids only one catalogue lists, logged with no platform.

@@ -34,6 +34,10 @@ GATEWAY_SEGMENTS = {
 _ARN = re.compile(r"^arn:aws[\w-]*:bedrock:[\w-]*:\d*:[\w-]+/")
 _SCOPE = re.compile(r"^(global|us|us-gov|eu|apac|jp|au|ca)\.")
 _VERSION = re.compile(r"(?:-v\d+)?(?::\d+)$|-v\d+$")
+# Gateways spell Claude ids their own ways: OpenRouter's public slug is dotted (claude-sonnet-4.5), its older ids put
+# the version first (claude-4.5-sonnet-20250929), which is Anthropic's own order only up to Claude 3.x.
+_DOTTED = re.compile(r"(?<=\d)\.(?=\d)")
+_CLAUDE_ORDER = re.compile(r"^claude-(\d+(?:-\d+)?)-(opus|sonnet|haiku)(?=-|$)")
 _STAMP = re.compile(r"(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|@latest|@default|-latest|-\d{3})$")
 DIRECT_PLATFORMS = frozenset({"", "direct"})
 # Catalogues of platforms that resell other vendors' models.
@@ -148,4 +152,8 @@ def candidates(name: str) -> list[str]:
         return list(dict.fromkeys([name, f"ft:{base}", f"ft:{_STAMP.sub('', base)}"]))
     unversioned = _VERSION.sub("", name)
     found = [name, unversioned, _STAMP.sub("", unversioned), _STAMP.sub("", name)]
+    if name.startswith("claude-"):
+        dashed = _DOTTED.sub("-", name)
+        for spelling in dict.fromkeys([dashed, _CLAUDE_ORDER.sub(r"claude-\2-\1", dashed)]):
+            found += [spelling, _STAMP.sub("", spelling)]
     return list(dict.fromkeys(found))
