@@ -7,6 +7,7 @@ JSON document's big array (`[...]`, `data`, `resourceSpans`) is read one element
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -167,8 +168,9 @@ def csv_records(path: Path, compression: str) -> Iterator[Record]:
     line = 1
     with open_stream(path, compression) as stream:
         # Bytes that are not UTF-8 spoil their row, not the rest of the file: they are kept as surrogates, found
-        # below, and that row alone is rejected.
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        # below, and that row alone is rejected. Rows are only searched once the decoder has met such bytes.
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors=_COUNTED, newline="")
+        clean = _decode_errors[0]
         try:
             header = text.readline()
             delimiter = "\t" if "\t" in header else ","
@@ -180,7 +182,7 @@ def csv_records(path: Path, compression: str) -> Iterator[Record]:
                     yield line, None, Malformed(f"CSV row has {len(row) - 1 + len(row[None])} cells, header has"
                                                 f" {len(names)}")
                     continue
-                if _undecodable(row):
+                if _decode_errors[0] != clean and _undecodable(row):
                     yield line, None, Malformed("CSV row is not valid UTF-8")
                     continue
                 yield line, None, row
@@ -188,6 +190,18 @@ def csv_records(path: Path, compression: str) -> Iterator[Record]:
             yield line + 1, None, Malformed(f"malformed CSV after line {line}: {exc}"[:300])
         except STREAM_ERRORS as exc:
             raise TruncatedFile(f"{compression} stream is truncated or corrupt after line {line}: {exc}") from exc
+
+
+_COUNTED = "meterline-surrogateescape"
+_decode_errors = [0]
+
+
+def _count_and_escape(error: UnicodeError) -> tuple[str, int]:
+    _decode_errors[0] += 1
+    return codecs.lookup_error("surrogateescape")(error)
+
+
+codecs.register_error(_COUNTED, _count_and_escape)
 
 
 def _undecodable(row: dict[str, str | None]) -> bool:
