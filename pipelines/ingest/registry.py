@@ -6,6 +6,7 @@ from typing import Any
 
 from pipelines.ingest import providers
 from pipelines.ingest.formats import (
+    agents,
     anthropic_reports,
     batches,
     bedrock,
@@ -27,6 +28,7 @@ RESPONSES = {shape[0]: Format(shape[0], shape[1], _always, shape[2])
              for shape in (providers.OPENAI_CHAT, providers.OPENAI_RESPONSES, providers.ANTHROPIC_MESSAGE,
                            providers.GEMINI)}
 FORMATS: tuple[Format, ...] = (
+    *agents.FORMATS,
     *batches.FORMATS,
     *openai_reports.FORMATS,
     *anthropic_reports.FORMATS,
