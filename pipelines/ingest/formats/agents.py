@@ -27,7 +27,9 @@ _BOOKKEEPING = {"file-history-snapshot": "snapshot", "summary": "leafUuid"}
 def _is_claude_code(record: dict[str, Any]) -> bool:
     if "sessionId" in record and "uuid" in record and "type" in record:
         return True
-    key = _BOOKKEEPING.get(record.get("type"))  # type: ignore[arg-type]
+    kind = record.get("type")
+    # A damaged line may carry any JSON value as its type; only a text names a bookkeeping line.
+    key = _BOOKKEEPING.get(kind) if isinstance(kind, str) else None
     return key is not None and key in record
 
 
