@@ -3,6 +3,10 @@
 Both versions run the real `meterline run` CLI (the older one from a `git worktree` of REV, on the same Python and
 packages) over copies of the same 90-day warehouse, alternating old and new for each repeat:
 
+Runs are dated as a daily schedule dates them (METERLINE_TODAY): the warehouse is built on the morning after its
+last day, the timed runs on the morning after that, so the weekly backtest is not due in them (a second run on the
+day of the backtest runs it again; `backtest_every_days`).
+
 - nothing new: a run right after a complete run, landing unchanged;
 - a new day: one file of about 30,000 requests for the day after the 90 lands, then a run;
 - a moved landing folder: the landing folder copied to another path, then a run; staging rows before and after.
@@ -29,12 +33,15 @@ from pipelines.demo.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 LAST = date(2026, 10, 31)
+BUILT_ON = LAST + timedelta(days=1)
+RUN_ON = LAST + timedelta(days=2)
 NEW_DAY_SCALE = 112  # about 30,000 requests in one day of the demo's traffic mix
 
 
-def _cli(code: Path, root: Path, landing: Path) -> float:
+def _cli(code: Path, root: Path, landing: Path, today: date) -> float:
     env = {**os.environ, "PYTHONPATH": str(code), "DAGSTER_HOME": str(root / "home"),
-           "METERLINE_LANDING": str(landing), "METERLINE_WAREHOUSE": str(root / "meterline.duckdb")}
+           "METERLINE_LANDING": str(landing), "METERLINE_WAREHOUSE": str(root / "meterline.duckdb"),
+           "METERLINE_TODAY": today.isoformat()}
     started = time.perf_counter()
     # cwd: `python -c` puts the working directory first on sys.path, before PYTHONPATH.
     done = subprocess.run([sys.executable, "-c", "from pipelines.cli import main; main()", "run"], env=env, cwd=root,
@@ -79,22 +86,22 @@ def main() -> None:
         for name, code in codes.items():
             bases[name] = work / f"base-{name}"
             bases[name].mkdir()
-            _cli(code, bases[name], landing)
+            _cli(code, bases[name], landing, BUILT_ON)
         times: dict[str, dict[str, list[float]]] = {name: {"nothing new": [], "new day": [], "moved": []}
                                                     for name in codes}
         moved_rows: dict[str, tuple[int, int]] = {}
         for repeat in range(args.repeats):
             for name, code in codes.items():
                 root = _copy(bases[name], work / f"run-{name}-{repeat}")
-                times[name]["nothing new"].append(_cli(code, root, landing))
+                times[name]["nothing new"].append(_cli(code, root, landing, RUN_ON))
                 shutil.copytree(work / "new-day", landing / "new-day")
                 try:
                     times[name]["new day"].append(_cli(code, _copy(bases[name], work / f"day-{name}-{repeat}"),
-                                                       landing))
+                                                       landing, RUN_ON))
                 finally:
                     shutil.rmtree(landing / "new-day")
                 before = _staged(root)
-                times[name]["moved"].append(_cli(code, root, _copy(landing, work / f"moved-{name}-{repeat}")))
+                times[name]["moved"].append(_cli(code, root, _copy(landing, work / f"moved-{name}-{repeat}"), RUN_ON))
                 moved_rows[name] = (before, _staged(root))
         print(f"\n| step (median of {args.repeats}, s) | before ({args.rev}) | after | ratio |")
         print("|---|---:|---:|---:|")
