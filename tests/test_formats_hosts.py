@@ -336,15 +336,49 @@ def test_claude_on_vertex_and_anthropic_stream_events(tmp_path: Path) -> None:
               {"type": "message_stop"}]
     rows, result = parse(tmp_path, "claude.jsonl", [env(VERTEX_CLAUDE, provider="anthropic"),
                                                     *[env(event) for event in events]])
-    (row,) = rows
+    vertex, stream = rows
     # Anthropic buckets as logged: 21 uncached, 18432 read, 1200 written (5m), 512 out
-    assert (row["platform"], row["provider"], buckets(row)) == ("vertex", "anthropic", (21, 18432, 1200, 512, 0))
-    assert row["model_raw"] == "claude-sonnet-4-5@20250929"
-    assert result.skipped == 5
-    advice = "holds partial usage (message_delta has no id): log the final message instead" \
-             " (stream.get_final_message() in the SDK)"
-    assert reasons(result) == [(2, f"Anthropic stream event message_start {advice}"),
-                               (7, f"Anthropic stream event message_delta {advice}")]
+    assert (vertex["platform"], vertex["provider"], buckets(vertex)) == ("vertex", "anthropic",
+                                                                         (21, 18432, 1200, 512, 0))
+    assert vertex["model_raw"] == "claude-sonnet-4-5@20250929"
+    # The stream is one request on its start's line: the start's id and model, the delta's final usage
+    assert (stream["event_id"], stream["source_line"], stream["model_raw"]) == (
+        "anthropic:msg_stream", 2, "claude-sonnet-4-5-20250929")
+    assert buckets(stream) == (21, 18432, 0, 512, 0)
+    # content_block_start, ping, content_block_delta, content_block_stop, message_stop, and the paired delta
+    assert (result.skipped, reasons(result)) == (6, [])
+
+
+def test_anthropic_stream_pairs_and_the_cases_that_cannot_pair(tmp_path: Path) -> None:
+    def start(message_id: str, **usage: int) -> dict:
+        return {"type": "message_start", "message": {"id": message_id, "type": "message", "role": "assistant",
+                                                      "model": "claude-sonnet-4-20250514", "content": [],
+                                                      "usage": {"input_tokens": 2068, "output_tokens": 8, **usage}}}
+
+    def delta(**usage: int) -> dict:
+        return {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": usage}
+
+    rows, result = parse(tmp_path, "stream.jsonl", [env(event) for event in [
+        # A web search: the final input count (the results fed back) and the searches are in the delta only.
+        start("msg_search"), delta(input_tokens=22397, output_tokens=637,
+                                   server_tool_use={"web_search_requests": 2}),  # type: ignore[arg-type]
+        # An older delta carries the output count only: the start's input and cache counts stand.
+        start("msg_old", cache_read_input_tokens=1000), delta(output_tokens=50),
+        delta(output_tokens=9),  # no start before it
+        start("msg_cut"),  # another stream starts before this one's delta
+        start("msg_last"),  # the file ends before its delta
+    ]])
+    assert [(row["event_id"], row["source_line"], buckets(row), row["web_search_requests"]) for row in rows] == [
+        ("anthropic:msg_search", 1, (22397, 0, 0, 637, 0), 2),
+        ("anthropic:msg_old", 3, (2068, 1000, 0, 50, 0), 0),
+    ]
+    cut = "has no message_delta, so its final output count is unknown"
+    assert reasons(result) == [
+        (5, "Anthropic message_delta without a message_start before it: the message it finishes is unknown"),
+        (6, f"Anthropic stream cut off: the message_start on line 6 {cut}"),
+        (7, f"Anthropic stream cut off: the message_start on line 7 {cut}"),
+    ]
+    assert result.skipped == 2
 
 
 # --- Cohere -----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from pipelines.ingest.fields import COUNT_LIMIT, RecordError, shown, text, times
 from pipelines.ingest.files import TruncatedFile
 from pipelines.ingest.formats.base import COST_KEYS, Format, Mapped, Skip
 from pipelines.ingest.records import READERS, Malformed, Record, layout_of
+from pipelines.ingest.streams import Paired, pair_anthropic_streams
 
 BATCH_ROWS = 100_000
 _SCOPES = ("global", "geo", "in_region")
@@ -393,6 +394,9 @@ def _map_record(sink: _Sink, line: int, record: str | None, value: Any) -> None:
     if isinstance(value, Malformed):
         result.reject(line, value.reason, record)
         return
+    if isinstance(value, Paired):
+        result.skipped += 1
+        return
     if not isinstance(value, dict):
         result.reject(line, f"record is a JSON {type(value).__name__}, not an object", record)
         return
@@ -436,7 +440,7 @@ def parse_records(records: Iterable[Record], file_sha: str, result: FileResult) 
     """Yield ("usage" | "cost", batch) for decoded records; rejects, skips, formats and dates go to `result`."""
     sink = _Sink(result, file_sha[:16])
     try:
-        for line, record, value in records:
+        for line, record, value in pair_anthropic_streams(records):
             _map_record(sink, line, record, value)
             if sink.full():
                 yield from sink.flush()
