@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ServiceTier = Literal["standard", "priority", "flex", "scale", "fast"]
+ServiceTier = Literal["standard", "priority", "flex", "scale", "fast", "provisioned"]
 EndpointScope = Literal["global", "geo", "in_region"]
 
 class UsageRecord(BaseModel):

@@ -380,6 +380,20 @@ def test_anthropic_stream_pairs_and_the_cases_that_cannot_pair(tmp_path: Path) -
     ]
     assert result.skipped == 2
 
+    # The delta's final cache-write total without its split keeps the start's TTL if it had one only
+    split = {"cache_creation_input_tokens": 3068, "cache_creation": {"ephemeral_5m_input_tokens": 3068,
+                                                                      "ephemeral_1h_input_tokens": 0}}
+    both = {"cache_creation_input_tokens": 300, "cache_creation": {"ephemeral_5m_input_tokens": 100,
+                                                                    "ephemeral_1h_input_tokens": 200}}
+    rows, result = parse(tmp_path, "writes.jsonl", [env(event) for event in [
+        start("msg_5m", **split), delta(output_tokens=198, cache_creation_input_tokens=3337),  # type: ignore[arg-type]
+        start("msg_both", **both), delta(output_tokens=5, cache_creation_input_tokens=400),  # type: ignore[arg-type]
+    ]])
+    assert [(row["event_id"], row["cache_write_5m_tokens"], row["cache_write_1h_tokens"]) for row in rows] == [
+        ("anthropic:msg_5m", 3337, 0)]
+    assert reasons(result) == [(3, "Anthropic message_delta changes cache_creation_input_tokens without its 5m/1h"
+                                   " split, and the message_start wrote with both")]
+
 
 # --- Cohere -----------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Anthropic responses as recorded (`tests/recorded/SOURCES.md`), priced through the real pipeline.
+"""Anthropic responses as recorded (`tests/fixtures/recorded/SOURCES.md`), priced through the real pipeline.
 
 The top-level `usage` of a Messages response sums its `message` iterations only. A `compaction` iteration (the
 context summarised before the answer) is billed as well, at the response's model; an `advisor_message` iteration is
@@ -19,7 +19,7 @@ from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import envelope, make_settings, read, write_jsonl
 
-RECORDED = Path(__file__).parent / "recorded" / "anthropic"
+RECORDED = Path(__file__).parent / "fixtures" / "recorded" / "anthropic"
 FILES = ("compaction-usage-with-cache", "compaction-end-to-end-turn1", "advisor-tool", "task-budget")
 
 

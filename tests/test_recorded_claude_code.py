@@ -1,4 +1,4 @@
-"""Claude Code session transcripts as recorded (`tests/recorded/SOURCES.md`), through the real pipeline.
+"""Claude Code session transcripts as recorded (`tests/fixtures/recorded/SOURCES.md`), through the real pipeline.
 
 One API message is written on one line per content block with the same id: it is one request, priced on its last
 line's counts (earlier lines carry a placeholder output count). Every other line is a declared skip, and no text
@@ -18,7 +18,7 @@ from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
 from tests.conftest import make_settings, read
 
-RECORDED = Path(__file__).parent / "recorded" / "claude_code"
+RECORDED = Path(__file__).parent / "fixtures" / "recorded" / "claude_code"
 
 
 @pytest.fixture(scope="module")

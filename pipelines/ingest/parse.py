@@ -26,7 +26,7 @@ from pipelines.ingest.fields import COUNT_LIMIT, RecordError, shown, text, times
 from pipelines.ingest.files import TruncatedFile
 from pipelines.ingest.formats.base import COST_KEYS, Format, Mapped, Skip
 from pipelines.ingest.records import READERS, Malformed, Record, layout_of
-from pipelines.ingest.streams import Paired, pair_anthropic_streams
+from pipelines.ingest.streams import StreamSkip, is_stream_event, read_streams
 
 BATCH_ROWS = 100_000
 _SCOPES = ("global", "geo", "in_region")
@@ -37,9 +37,11 @@ _MEASURE_LIMIT = Decimal(10) ** 18
 _COST_QUANTUM = Decimal("1e-12")
 _SNIFF_RECORDS = 50
 INTERNAL_ERROR = "unexpected record layout"
+_STREAM_END = "[DONE]"
 _OPENAI_COMPATIBLE = ("openai_chat", "openai_responses")
 # Providers whose own responses have another shape: naming one around an OpenAI-shaped response is a mistake.
-_OWN_SHAPES = frozenset({"anthropic", "google", "cohere", "ollama"})
+# (Ollama is not one: its /v1 endpoint answers in OpenAI's shape beside its native /api/chat.)
+_OWN_SHAPES = frozenset({"anthropic", "google", "cohere"})
 
 STAGING_SCHEMA = pa.schema(
     [
@@ -161,7 +163,7 @@ def _sniff(head: list[Record]) -> str | None:
     if not decoded:
         return ("unrecognised format: no JSON or CSV record could be read in the first records"
                 " (expected provider responses, usage or cost reports, or gateway exports)")
-    if any(_classify(value) is not None for value in decoded):
+    if any(_classify(value) is not None or is_stream_event(value) for value in decoded):
         return None
     return ("unrecognised format: records, but none shaped like a provider response, batch output, usage or cost"
             " report, gateway or observability export, or a meterline envelope")
@@ -394,7 +396,9 @@ def _map_record(sink: _Sink, line: int, record: str | None, value: Any) -> None:
     if isinstance(value, Malformed):
         result.reject(line, value.reason, record)
         return
-    if isinstance(value, Paired):
+    if (isinstance(value, StreamSkip) or value == _STREAM_END
+            or (type(value) is dict and value.get("response") == _STREAM_END)):
+        # A stream event that is no request, or the end marker of an OpenAI-style stream logged as a JSON string.
         result.skipped += 1
         return
     if not isinstance(value, dict):
@@ -440,7 +444,7 @@ def parse_records(records: Iterable[Record], file_sha: str, result: FileResult) 
     """Yield ("usage" | "cost", batch) for decoded records; rejects, skips, formats and dates go to `result`."""
     sink = _Sink(result, file_sha[:16])
     try:
-        for line, record, value in pair_anthropic_streams(records):
+        for line, record, value in read_streams(records):
             _map_record(sink, line, record, value)
             if sink.full():
                 yield from sink.flush()

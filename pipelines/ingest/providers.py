@@ -26,10 +26,14 @@ Mapped = dict[str, Any]
 
 # The OpenAI tier names, also what gateways and OTel spans relay ("standard" from those that normalise "default").
 OPENAI_TIERS = {"default": "standard", "auto": "standard", "standard": "standard", "priority": "priority",
-                "fast": "priority", "flex": "flex", "scale": "scale"}
+                "fast": "priority", "flex": "flex", "scale": "scale",
+                # Groq's names for its pay-as-you-go tier (console.groq.com/docs/flex-processing).
+                "on_demand": "standard"}
 _ANTHROPIC_TIERS = {"standard": "standard", "priority": "priority", "batch": "standard"}
+# Provisioned Throughput is paid for by the reserved capacity (GSUs), not per token: its own tier, which the catalogue
+# prices nowhere, so such requests are counted with the status unpriced_variant instead of an on-demand cost.
 _GEMINI_TRAFFIC = {"ON_DEMAND": "standard", "ON_DEMAND_PRIORITY": "priority", "ON_DEMAND_FLEX": "flex",
-                   "TRAFFIC_TYPE_UNSPECIFIED": "standard"}
+                   "TRAFFIC_TYPE_UNSPECIFIED": "standard", "PROVISIONED_THROUGHPUT": "provisioned"}
 _GEMINI_TIERS = {"standard": "standard", "priority": "priority", "flex": "flex"}
 # Integer digits of an inline charge in USD: far above any real request, so a wild figure is rejected here.
 _USD_DIGITS = 12
@@ -200,7 +204,10 @@ def _xai_usage(mapped: Mapped, usage: dict[str, Any], platform: str) -> None:
         mapped["output_tokens"] += reasoning
         mapped["reasoning_tokens"] = reasoning
     if platform == "xai" and usage.get("cost_in_usd_ticks") is not None:
-        ticks = count(usage, "cost_in_usd_ticks")
+        raw = usage["cost_in_usd_ticks"]
+        # The gRPC SDK's responses written as JSON (proto3 JSON) carry this int64 as a string of digits.
+        ticks = int(raw) if type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) < 19 \
+            else count(usage, "cost_in_usd_ticks")
         mapped["reported_cost_usd"] = Decimal(ticks).scaleb(-_XAI_TICK_EXPONENT)
 
 

@@ -1,4 +1,9 @@
-"""Anthropic streams logged event by event: a `message_start` and its `message_delta` are one request.
+"""Streams logged event by event: the events that make one request are read as that request.
+
+OpenAI's Responses stream (also xAI's): `response.completed` (or `.incomplete`, `.failed`) holds the whole response
+with its usage, every other event (`response.created`, deltas, output items) is a declared skip.
+
+Anthropic's stream: a `message_start` and its `message_delta` are one request.
 
 `message_start` holds the message's id, model and its input and cache counts with a provisional output count;
 `message_delta` holds the final usage, cumulative, never an increment (Anthropic's streaming docs): always the
@@ -21,13 +26,37 @@ from pipelines.ingest.records import Malformed, Record
 _START, _DELTA = "message_start", "message_delta"
 
 
-class Paired:
-    """A `message_delta` line whose usage went into its `message_start`'s row: counted as a declared skip."""
+class StreamSkip:
+    """A stream event that is no request of its own (a delta, a progress event, an event paired into another
+    line's row): counted as a declared skip."""
 
-    __slots__ = ("start_line",)
+    __slots__ = ()
 
-    def __init__(self, start_line: int) -> None:
-        self.start_line = start_line
+
+SKIP = StreamSkip()
+_RESPONSES_FINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+def is_stream_event(value: Any) -> bool:
+    """Whether the record is an event of a Responses stream, which no record detector knows on its own."""
+    return _responses_event(value) is not value
+
+
+def _responses_event(value: Any) -> Any:
+    """For a Responses stream event (bare or in the envelope): the final response (in the same envelope) or SKIP;
+    any other record unchanged."""
+    event = value.get("response") if type(value) is dict and "sequence_number" not in value else value
+    if type(event) is not dict or "sequence_number" not in event:
+        return value
+    kind = event.get("type")
+    if type(kind) is not str or not kind.startswith("response."):
+        return value
+    final = event.get("response")
+    if kind not in _RESPONSES_FINAL or type(final) is not dict:
+        return SKIP
+    if kind == "response.failed" and not final.get("usage"):
+        return SKIP
+    return {**value, "response": final} if event is not value else final
 
 
 def _event(value: Any) -> tuple[str | None, dict[str, Any] | None, dict[str, Any]]:
@@ -49,7 +78,22 @@ def _message(start: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any] | M
     first, last = message.get("usage"), delta.get("usage")
     if not isinstance(last, dict):
         return Malformed("Anthropic message_delta has no usage object")
-    usage = {**first, **last} if isinstance(first, dict) else last
+    if not isinstance(first, dict):
+        return {**message, "type": "message", "usage": last}
+    usage = {**first, **last}
+    split = first.get("cache_creation")
+    written = last.get("cache_creation_input_tokens")
+    if "cache_creation" not in last and isinstance(split, dict) and written != first.get("cache_creation_input_tokens"):
+        # The delta's final cache-write total comes without the 5m/1h split (a server tool's turns wrote more):
+        # it keeps the start's TTL when the start wrote with one only, and cannot be split when it used both.
+        short, long = split.get("ephemeral_5m_input_tokens"), split.get("ephemeral_1h_input_tokens")
+        if long in (0, None):
+            usage["cache_creation"] = {"ephemeral_5m_input_tokens": written, "ephemeral_1h_input_tokens": 0}
+        elif short in (0, None):
+            usage["cache_creation"] = {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": written}
+        else:
+            return Malformed("Anthropic message_delta changes cache_creation_input_tokens without its 5m/1h split,"
+                             " and the message_start wrote with both")
     return {**message, "type": "message", "usage": usage}
 
 
@@ -58,14 +102,15 @@ def _unfinished(line: int) -> Malformed:
                      " output count is unknown")
 
 
-def pair_anthropic_streams(records: Iterable[Record]) -> Iterator[Record]:
-    """The records, with each start/delta pair of an Anthropic stream made one message at the start's line."""
+def read_streams(records: Iterable[Record]) -> Iterator[Record]:
+    """The records, each Responses stream as its final response, and each start/delta pair of an Anthropic stream as
+    one message at the start's line."""
     open_start: tuple[int, str | None, dict[str, Any] | None, dict[str, Any]] | None = None
     try:
         for line, record, value in records:
             kind, envelope, event = _event(value)
             if kind is None:
-                yield line, record, value
+                yield line, record, _responses_event(value)
             elif kind == _START:
                 if open_start is not None:
                     yield open_start[0], open_start[1], _unfinished(open_start[0])
@@ -80,7 +125,7 @@ def pair_anthropic_streams(records: Iterable[Record]) -> Iterator[Record]:
                 if start_envelope is not None and not isinstance(message, Malformed):
                     message = {**start_envelope, "response": message}
                 yield start_line, start_record, message
-                yield line, record, Paired(start_line)
+                yield line, record, SKIP
     except TruncatedFile:
         # The file broke inside a stream: its start is reported too, not only the break.
         if open_start is not None:
