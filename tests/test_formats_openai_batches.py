@@ -607,9 +607,9 @@ EXPECTED: dict[str, tuple[str, Decimal | None]] = {
     BATCH_BUCKET: ("priced", D("0.0165")),
     # not grouped by model: visible, never $0
     f"openai:usage:completions:{DAY1}:{DAY2}:{PROJECT}:::::": ("unpriced_model", None),
-    # gpt-4o-audio-preview is not in the catalogue
+    # gpt-4o-audio-preview has no priority tier in the catalogue
     f"openai:usage:completions:{DAY1}:{DAY2}:{PROJECT}:::gpt-4o-audio-preview-2024-12-17:false:priority":
-        ("unpriced_model", None),
+        ("unpriced_variant", None),
     # the restated bucket only: gpt-4o 1,200,000 x 2.50 + 150,000 x 10 = 3.0 + 1.5 (the first copy said 3.5)
     f"openai:usage:completions:{DAY3}:{DAY4}:{RESTATED_PROJECT}:::gpt-4o-2024-08-06:false:": ("priced", D("4.5")),
     # OpenAI batch line, gpt-4o-mini batch: 1000 uncached x 0.075 + 1000 cached x 0.075 + 500 x 0.30
