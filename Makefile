@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # then PATH, where a pyenv shim may stand in for one it cannot run). Without one, that test skips and says why.
 PYTHON_FOCUS ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) $(shell command -v python3.12))
 
-.PHONY: demo test lint focus-validator
+.PHONY: demo test lint focus-validator bi-clients
 
 $(BIN)/meterline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ lint: $(BIN)/meterline
 
 # One worker per core (at most 4: each runs DuckDB and Dagster), a test file's tests on one worker so that a
 # module's pipeline run is shared by its tests.
-test: lint
+test: lint bi-clients
 	$(BIN)/pytest -n auto --maxprocesses=4 --dist loadfile
 
 focus-validator: .venv-focus/bin/focus-validator
@@ -33,4 +33,12 @@ focus-validator: .venv-focus/bin/focus-validator
 	@test -n "$(PYTHON_FOCUS)" || { echo "focus-validator needs Python >= 3.12; none found (set PYTHON_FOCUS)"; exit 1; }
 	$(PYTHON_FOCUS) -m venv .venv-focus
 	.venv-focus/bin/pip install --quiet -r tests/focus-validator-requirements.txt
+	touch $@
+
+# The published copy is opened by the BI clients people have, which are DuckDB 1.x: a venv of their own.
+bi-clients: .venv-bi/bin/duckdb
+
+.venv-bi/bin/duckdb: tests/bi-clients-requirements.txt
+	$(PYTHON) -m venv .venv-bi
+	.venv-bi/bin/pip install --quiet -r tests/bi-clients-requirements.txt
 	touch $@

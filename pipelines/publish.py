@@ -22,6 +22,10 @@ from pipelines.warehouse import connect
 SCHEMA = "marts"
 ANALYTICS_FILE = "analytics.duckdb"
 PARQUET_DIR = "parquet"
+# The storage format the published copy is written in: DuckDB 1.4's (the LTS line), which the 1.4 and 1.5 CLIs,
+# Python packages, duckdb-engine (SQLAlchemy, what Superset-style tools use) and the ODBC/JDBC drivers of those
+# lines read. DuckDB 2.0 writes a format (storage version 69) that none of them opens yet.
+STORAGE_VERSION = "v1.4.0"
 # The marts exported as hive partitions, <folder>/<table>/<key>=<value>/data.parquet, with the SQL of each key: the
 # day-grain marts by day, the FOCUS rows by billing month (the key is derived, so the files hold FOCUS columns only).
 PARTITIONED = {
@@ -75,11 +79,15 @@ def publish(warehouse: Path, target: Path | None = None) -> Published:
     aside = final.with_name(f".{final.name}.{os.getpid()}.building")
     aside.unlink(missing_ok=True)
     try:
-        with connect(aside) as out:
+        with connect(":memory:") as out:
+            out.execute(f"ATTACH {_literal(str(aside))} AS published (STORAGE_VERSION '{STORAGE_VERSION}')")
+            out.execute("USE published")
             out.execute(f"ATTACH {_literal(str(warehouse))} AS src (READ_ONLY)")
             counts = _copy(out)
             out.execute("DETACH src")
-            out.execute("CHECKPOINT")
+            out.execute("CHECKPOINT published")
+            out.execute("USE memory")
+            out.execute("DETACH published")
         os.replace(aside, final)
     finally:
         aside.unlink(missing_ok=True)
