@@ -198,6 +198,16 @@ def _xai_usage(mapped: Mapped, usage: dict[str, Any], platform: str) -> None:
     `cost_in_usd_ticks` is what xAI charged, 1 USD = 10^10 ticks; Vertex relays xAI's usage with its own charge
     elsewhere (0 ticks in Google's example), so there it is not read."""
     reasoning = count(usage, _CHAT[6])
+    if platform == "xai" and "completion_tokens_details" not in usage and "prompt_tokens_details" not in usage:
+        # xAI's gRPC API (its SDK's responses written as JSON) spells the cache reads `cached_prompt_text_tokens`
+        # and puts `reasoning_tokens` at the top of usage, where SGLang also puts it.
+        reasoning = count(usage, "reasoning_tokens")
+        cached = count(usage, "cached_prompt_text_tokens")
+        if cached > mapped["input_tokens"]:
+            raise RecordError(f"negative token count in input: usage.prompt_tokens ({mapped['input_tokens']}) is"
+                              f" less than usage.cached_prompt_text_tokens ({cached})")
+        mapped["input_tokens"] -= cached
+        mapped["cache_read_tokens"] = cached
     inside = (usage.get("total_tokens") is not None
               and count(usage, "total_tokens") == count(usage, _CHAT[0]) + count(usage, _CHAT[4]))
     if reasoning and not inside:
@@ -317,9 +327,12 @@ def anthropic_message(resp: dict[str, Any]) -> Outcome:
         "reasoning_tokens": min(thinking, output),
         "web_search_requests": count(usage, "server_tool_use.web_search_requests"),
     }
-    # Vertex names Claude snapshots with an @ (claude-sonnet-4-5@20250929); Anthropic's API never does.
+    # Vertex names Claude snapshots with an @ (claude-sonnet-4-5@20250929); Anthropic's API never does. Bedrock's
+    # InvokeModel answers with ids of its own (msg_bdrk_..., as recorded in tests/fixtures/recorded/bedrock).
     if "@" in model:
         mapped["platform"] = "vertex"
+    elif mapped["response_id"] and mapped["response_id"].startswith("msg_bdrk_"):
+        mapped["platform"] = "bedrock"
     others = _anthropic_iterations(usage, mapped)
     return [("", mapped), *others] if others else mapped
 

@@ -105,7 +105,11 @@ class ModelIndex:
             book for book in (platform, gateway, provider) if book and book not in DIRECT_PLATFORMS]
         names = list(dict.fromkeys([*candidates(full), *candidates(name)]))
         for book in dict.fromkeys(books):
-            for candidate in names:
+            # Bedrock names a vendor's model `<vendor>.<id>`; Claude's responses from Bedrock InvokeModel say the
+            # bare id (`claude-haiku-4-5-20251001`).
+            vendored = [f"{provider}.{candidate}" for candidate in names] \
+                if book == "bedrock" and provider != book else []
+            for candidate in [*names, *vendored]:
                 hit = self.by_name.get((book, candidate))
                 if hit is not None:
                     return Resolution(book, hit, True, _bedrock_scope(book, scope))
