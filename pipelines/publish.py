@@ -51,23 +51,24 @@ class Published:
     tables: dict[str, int]
 
 
-def _copy(out: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    objects = out.execute(
-        "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = ?"
-        " UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE database_name = 'src' AND schema_name = ?"
-        " ORDER BY 1", [SCHEMA, SCHEMA]).fetchall()
-    out.execute(f"CREATE SCHEMA {SCHEMA}")
+def _copy(conn: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:
+    """Copy the marts of database `source` into the current database (the published copy)."""
+    objects = conn.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = ? AND schema_name = ?"
+        " UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE database_name = ? AND schema_name = ?"
+        " ORDER BY 1", [source, SCHEMA, source, SCHEMA]).fetchall()
+    conn.execute(f"CREATE SCHEMA {SCHEMA}")
     counts = {}
     for name, comment in objects:
-        out.execute(f'CREATE TABLE {SCHEMA}."{name}" AS SELECT * FROM src.{SCHEMA}."{name}"')
+        conn.execute(f'CREATE TABLE {SCHEMA}."{name}" AS SELECT * FROM "{source}".{SCHEMA}."{name}"')
         if comment:
-            out.execute(f'COMMENT ON TABLE {SCHEMA}."{name}" IS {_literal(comment)}')
-        row = out.execute(f'SELECT count(*) FROM {SCHEMA}."{name}"').fetchone()
+            conn.execute(f'COMMENT ON TABLE {SCHEMA}."{name}" IS {_literal(comment)}')
+        row = conn.execute(f'SELECT count(*) FROM {SCHEMA}."{name}"').fetchone()
         counts[name] = int(row[0]) if row else 0
-    for table, column, comment in out.execute(
-            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = 'src'"
-            " AND schema_name = ? AND comment IS NOT NULL AND comment <> ''", [SCHEMA]).fetchall():
-        out.execute(f'COMMENT ON COLUMN {SCHEMA}."{table}"."{column}" IS {_literal(comment)}')
+    for table, column, comment in conn.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = ?"
+            " AND schema_name = ? AND comment IS NOT NULL AND comment <> ''", [source, SCHEMA]).fetchall():
+        conn.execute(f'COMMENT ON COLUMN {SCHEMA}."{table}"."{column}" IS {_literal(comment)}')
     return counts
 
 
@@ -79,15 +80,18 @@ def publish(warehouse: Path, target: Path | None = None) -> Published:
     aside = final.with_name(f".{final.name}.{os.getpid()}.building")
     aside.unlink(missing_ok=True)
     try:
-        with connect(":memory:") as out:
-            out.execute(f"ATTACH {_literal(str(aside))} AS published (STORAGE_VERSION '{STORAGE_VERSION}')")
-            out.execute("USE published")
-            out.execute(f"ATTACH {_literal(str(warehouse))} AS src (READ_ONLY)")
-            counts = _copy(out)
-            out.execute("DETACH src")
-            out.execute("CHECKPOINT published")
-            out.execute("USE memory")
-            out.execute("DETACH published")
+        # The copy is attached to the warehouse's own connection (the run's, when it holds one open): a file open
+        # in this process cannot be attached a second time.
+        with connect(warehouse) as conn:
+            (source,), = conn.execute("SELECT current_database()").fetchall()
+            conn.execute(f"ATTACH {_literal(str(aside))} AS published (STORAGE_VERSION '{STORAGE_VERSION}')")
+            try:
+                conn.execute("USE published")
+                counts = _copy(conn, source)
+                conn.execute("CHECKPOINT published")
+            finally:
+                conn.execute(f'USE "{source}"')
+                conn.execute("DETACH published")
         os.replace(aside, final)
     finally:
         aside.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ from pipelines.incremental import mark_built, mark_monitored, monitoring_inputs,
 from pipelines.run_path import RunError, RunOutcome, dagster_home
 from pipelines.settings import Settings
 from pipelines.stale_runs import recover, run_tags
-from pipelines.warehouse import connect
+from pipelines.warehouse import connect, held
 
 # The console shows the assets' own progress and warnings; Dagster's DEBUG event stream stays in the run history.
 CONSOLE_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -86,6 +86,12 @@ def _blocks(settings: Settings, inputs: str, date_from: date | None, date_to: da
 def run_dagster(settings: Settings, inputs: str, date_from: date | None, date_to: date | None,
                 monitored: bool) -> RunOutcome:
     """The Dagster part of a run (the caller holds the warehouse lock): ingest, the days to rebuild, monitoring."""
+    with held(settings.warehouse):
+        return _run(settings, inputs, date_from, date_to, monitored)
+
+
+def _run(settings: Settings, inputs: str, date_from: date | None, date_to: date | None,
+         monitored: bool) -> RunOutcome:
     defs = build_definitions(settings)
     with dg.DagsterInstance.from_config(str(dagster_home(settings))) as instance:
         recovered = recover(instance, str(settings.warehouse))

@@ -34,7 +34,30 @@ class WarehouseLocked(RuntimeError):
     """Another process holds the DuckDB write lock."""
 
 
+# Warehouses held open by a run in this process (`held`), by resolved path.
+_HELD: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+@contextmanager
+def held(path: str | Path) -> Iterator[None]:
+    """Keep the warehouse open for a whole run: every `connect` in this process meanwhile is a new connection to
+    the open database instead of opening the file again, which reads its catalogue each time (27 ms a time on the
+    recorded-payloads test, 250 times in one run). The file stays locked for the run, as the run's own lock
+    file already keeps every other writer out."""
+    key = str(Path(path).resolve())
+    conn = _open(path, False)
+    _HELD[key] = conn
+    try:
+        yield
+    finally:
+        del _HELD[key]
+        conn.close()
+
+
 def _open(path: str | Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    keeper = _HELD.get(str(Path(path).resolve())) if _HELD and str(path) != ":memory:" else None
+    if keeper is not None:
+        return keeper.cursor()
     limit = os.environ.get("METERLINE_DUCKDB_MEMORY")
     try:
         return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": limit} if limit else {})
