@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.run_path import run_pipeline
 from pipelines.settings import Settings
-from tests.conftest import envelope, write_jsonl
+from tests.conftest import envelope, make_settings, write_jsonl
 
 CLIENTS = Path(os.environ.get("METERLINE_BI_CLIENTS") or Path(__file__).resolve().parents[1] / ".venv-bi" / "bin")
 QUERY = "SELECT usage_date::VARCHAR, requests, list_cost_usd::VARCHAR FROM marts.daily_model_spend ORDER BY 1"
@@ -57,6 +57,15 @@ def clients() -> Path:
     return CLIENTS
 
 
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One run's published copy: day 10, three requests."""
+    settings = make_settings(tmp_path_factory.mktemp("bi"))
+    _day(settings, 10, 3)
+    run_pipeline(settings)
+    return settings.warehouse.parent / "analytics.duckdb"
+
+
 def _day(settings: Settings, day: int, requests: int) -> None:
     write_jsonl(settings.landing / f"2026-03-{day:02d}.jsonl", [
         envelope(f"2026-03-{day:02d}T0{hour}:00:00Z", {
@@ -65,10 +74,7 @@ def _day(settings: Settings, day: int, requests: int) -> None:
         for hour in range(requests)])
 
 
-def test_the_duckdb_1_5_cli_reads_the_published_copy(settings: Settings, clients: Path) -> None:
-    _day(settings, 10, 3)
-    run_pipeline(settings)
-    published = settings.warehouse.parent / "analytics.duckdb"
+def test_the_duckdb_1_5_cli_reads_the_published_copy(published: Path, clients: Path) -> None:
     version = subprocess.run([str(clients / "duckdb"), "--version"], capture_output=True, text=True, check=True)
     assert version.stdout.startswith("v1.5."), version.stdout
     # The README's own query, as a user types it.
@@ -81,11 +87,7 @@ def test_the_duckdb_1_5_cli_reads_the_published_copy(settings: Settings, clients
                                          "2026-03-10,claude-haiku-4-5,3,0.031500000000"]
 
 
-def test_duckdb_engine_on_duckdb_1_4_reads_it_while_runs_publish(settings: Settings, clients: Path,
-                                                                 tmp_path: Path) -> None:
-    _day(settings, 10, 3)
-    run_pipeline(settings)
-    published = settings.warehouse.parent / "analytics.duckdb"
+def test_duckdb_engine_on_duckdb_1_4_reads_it(published: Path, clients: Path) -> None:
     read = subprocess.run([str(clients / "python"), "-c", ENGINE, str(published), QUERY], capture_output=True,
                           text=True, timeout=120)
     assert read.returncode == 0, read.stderr
@@ -93,6 +95,12 @@ def test_duckdb_engine_on_duckdb_1_4_reads_it_while_runs_publish(settings: Setti
     assert answer["duckdb"].startswith("1.4.")
     assert answer["rows"] == [["2026-03-10", 3, "0.031500000000"]]
 
+
+def test_duckdb_engine_reads_whole_states_while_runs_publish(settings: Settings, clients: Path,
+                                                             tmp_path: Path) -> None:
+    _day(settings, 10, 3)
+    run_pipeline(settings)
+    published = settings.warehouse.parent / "analytics.duckdb"
     stop, out = tmp_path / "stop", tmp_path / "poller.json"
     poller = subprocess.Popen([str(clients / "python"), "-c", POLLER, str(published), str(stop), str(out)])
     try:
@@ -113,11 +121,9 @@ def test_duckdb_engine_on_duckdb_1_4_reads_it_while_runs_publish(settings: Setti
     assert "3/0.079500000000" in polled["seen"]
 
 
-def test_the_main_venv_still_reads_its_own_copy(settings: Settings) -> None:
-    """meterline (DuckDB 2.0) reads and exports the copy written in the older format."""
-    _day(settings, 10, 3)
-    run_pipeline(settings)
-    with duckdb.connect(str(settings.warehouse.parent / "analytics.duckdb"), read_only=True) as conn:
+def test_the_main_venv_still_reads_its_own_copy(published: Path) -> None:
+    """meterline (DuckDB 2.0) reads the copy written in the older format."""
+    with duckdb.connect(str(published), read_only=True) as conn:
         (storage,), = conn.execute("SELECT tags['storage_version'] FROM duckdb_databases()"
                                    " WHERE database_name = 'analytics'").fetchall()
         assert conn.execute(QUERY).fetchall() == [("2026-03-10", 3, "0.031500000000")]
