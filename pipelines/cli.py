@@ -137,6 +137,7 @@ self_host:
 
 
 @click.group()
+@click.version_option(package_name="meterline", message="meterline %(version)s")
 def main() -> None:
     """meterline: LLM usage logs in, priced daily spend out."""
     _quiet_dagster()
@@ -146,7 +147,8 @@ def main() -> None:
 @click.option("--landing", help="Folder of usage logs [env METERLINE_LANDING; default ./landing]")
 @click.option("--warehouse", help="DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]")
 @click.option("--pricing", help="Pricing catalogue folder [env METERLINE_PRICING; default: bundled]")
-@click.option("--contracts", help="Contract overlay YAML [env METERLINE_CONTRACTS; default: none]")
+@click.option("--contracts", help="Contract overlay YAML [env METERLINE_CONTRACTS; default: contracts.yaml in the "
+              "catalogue folder, else beside the warehouse, else none]")
 @click.option("--alerts", "alerts_file", help="Alerts file: channels, budgets, anomaly thresholds [env "
               "METERLINE_ALERTS; default: alerts.yaml beside the warehouse, else none]")
 @click.option("--savings", help="Savings file: model swaps and self-hosted deployments to price the traffic against "
@@ -160,8 +162,12 @@ def run(landing: str | None, warehouse: str | None, pricing: str | None, contrac
         date_to: str | None) -> None:
     """Ingest new files, rebuild the daily partitions, then forecast, score anomalies, price the what-if savings and
     raise alerts."""
+    first, last = _day(date_from, "--from"), _day(date_to, "--to")
+    if first and last and first > last:
+        # Before anything is read: found after the ingest, the run would have loaded the landing for nothing.
+        raise click.UsageError(f"--from {first} is after --to {last}")
     settings = Settings.resolve(landing, warehouse, pricing, contracts, alerts_file, savings, selfhosted)
-    _execute(settings, _day(date_from, "--from"), _day(date_to, "--to"))
+    _execute(settings, first, last)
     _print_summary(settings)
 
 
@@ -277,7 +283,8 @@ def summary(warehouse: str | None) -> None:
 @click.option("--to", "date_to", required=True, help="Last day to re-price, YYYY-MM-DD")
 @click.option("--warehouse", help="DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]")
 @click.option("--pricing", help="Pricing catalogue folder [env METERLINE_PRICING; default: bundled]")
-@click.option("--contracts", help="Contract overlay YAML [env METERLINE_CONTRACTS; default: none]")
+@click.option("--contracts", help="Contract overlay YAML [env METERLINE_CONTRACTS; default: contracts.yaml in the "
+              "catalogue folder, else beside the warehouse, else none]")
 @click.option("--selfhosted", help="Self-hosted GPU deployments [env METERLINE_SELFHOSTED; default: selfhosted.yaml "
               "beside the warehouse, else none]")
 def reprice_command(date_from: str, date_to: str, warehouse: str | None, pricing: str | None,
@@ -290,6 +297,8 @@ def reprice_command(date_from: str, date_to: str, warehouse: str | None, pricing
     settings = Settings.resolve(None, warehouse, pricing, contracts, selfhosted=selfhosted)
     first, last = _day(date_from, "--from"), _day(date_to, "--to")
     assert first is not None and last is not None
+    if first > last:
+        raise click.UsageError(f"--from {first} is after --to {last}")
     try:
         with console.status(f"Re-pricing {first} .. {last} through Dagster..."):
             outcome = reprice(settings, first, last)

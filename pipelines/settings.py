@@ -64,6 +64,7 @@ class Settings:
         deployments_beside = pricing_dir / DEPLOYMENTS_FILE
         hardware_beside = pricing_dir / HARDWARE_FILE
         warehouse_path = pick(warehouse, "METERLINE_WAREHOUSE", Path("warehouse") / "meterline.duckdb")
+        contracts_near = warehouse_path.parent / "contracts.yaml"
         alerts_beside = warehouse_path.parent / "alerts.yaml"
         savings_beside = warehouse_path.parent / "savings.yaml"
         selfhosted_beside = warehouse_path.parent / "selfhosted.yaml"
@@ -72,8 +73,10 @@ class Settings:
             landing=pick(landing, "METERLINE_LANDING", Path("landing")),
             warehouse=warehouse_path,
             pricing=pricing_dir,
-            # A contracts.yaml kept in the catalogue folder applies unless a flag or the environment names another.
-            contracts=_optional(contracts, "METERLINE_CONTRACTS") or (kept_beside if kept_beside.is_file() else None),
+            # A contracts.yaml kept in the catalogue folder, else beside the warehouse (as alerts.yaml and the other
+            # run files are), applies unless a flag or the environment names another.
+            contracts=_optional(contracts, "METERLINE_CONTRACTS") or next(
+                (path for path in (kept_beside, contracts_near) if path.is_file()), None),
             unpriced_share_warn=float(os.environ.get("METERLINE_UNPRICED_SHARE_WARN", "0.01")),
             azure_deployments=_optional(None, "METERLINE_AZURE_DEPLOYMENTS")
             or (deployments_beside if deployments_beside.is_file() else None),
