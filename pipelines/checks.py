@@ -103,7 +103,7 @@ def cost_reconciliation_drift(warehouse: WarehouseResource, sources: SourcesReso
         drifting = conn.execute(
             "SELECT usage_date::VARCHAR || ' ' || provider || CASE WHEN model = '*' THEN '' ELSE '/' || model END"
             " || ' ' || source || ': computed $' || round(contracted_cost_usd, 2)::VARCHAR || ' vs reported $'"
-            " || round(reported_usd, 2)::VARCHAR || ' (' || difference_pct::VARCHAR || '%)'"
+            " || round(reported_cost_usd, 2)::VARCHAR || ' (' || difference_pct::VARCHAR || '%)'"
             " FROM marts.cost_reconciliation WHERE abs(difference_usd) >= 0.01"
             " AND (difference_pct IS NULL OR abs(difference_pct) > ?) ORDER BY abs(difference_usd) DESC",
             [sources.reconciliation_drift_pct]).fetchall()

@@ -231,7 +231,7 @@ def test_the_finops_focus_validator_passes_the_seconds_rows(compute_run: Setting
 
 
 def test_modal_billing_report_reconciles_with_the_priced_seconds(compute_run: Settings) -> None:
-    rows = read(compute_run, "SELECT source, contracted_cost_usd, reported_usd, difference_usd"
+    rows = read(compute_run, "SELECT source, contracted_cost_usd, reported_cost_usd, difference_usd"
                              " FROM marts.cost_reconciliation WHERE provider = 'modal'")
     assert rows == [("cost_report", Decimal("4.12344"), Decimal("4.12344"), Decimal(0))]
 

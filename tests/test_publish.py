@@ -73,11 +73,17 @@ def test_the_published_copy_has_every_mart_with_its_comments(settings: Settings)
                                    " AND column_name = 'list_cost_usd'").fetchall()
         rows = conn.execute("SELECT usage_date::VARCHAR, requests, list_cost_usd::VARCHAR"
                             " FROM marts.daily_model_spend").fetchall()
+        # Every column says what it holds, and counts are BIGINT (HUGEINT, which sum() gives, trips BI drivers).
+        silent = conn.execute("SELECT table_name || '.' || column_name FROM duckdb_columns() WHERE schema_name ="
+                              " 'marts' AND coalesce(comment, '') = ''").fetchall()
+        huge = conn.execute("SELECT table_name || '.' || column_name FROM duckdb_columns() WHERE schema_name ="
+                            " 'marts' AND data_type = 'HUGEINT'").fetchall()
     assert tables == {"daily_model_spend", "daily_project_spend", "spend_forecast", "month_end_projection",
                       "forecast_accuracy", "spend_anomalies", "budget_status", "contract_commitments",
                       "cost_reconciliation", "focus_v1_2", "daily_request_cost",
                       "savings_opportunities", "selfhosted_daily"}
     assert comment.startswith("Total list cost, USD")
+    assert (silent, huge) == ([], [])
     # 3 x (10,000 x $1/M + 100 x $5/M) = $0.0315
     assert rows == [("2026-03-10", 3, "0.031500000000")]
     assert not list(published.parent.glob(".analytics.duckdb.*"))  # nothing left aside

@@ -46,8 +46,9 @@ def test_cost_reports_and_gateway_costs_against_computed_cost(settings: Settings
     (settings.landing / "costs.json").write_bytes(orjson.dumps(page))
 
     outcome = run_pipeline(settings)
-    rows = read(settings, "SELECT usage_date, provider, model, source, requests, contracted_cost_usd, reported_usd,"
-                          " difference_usd, difference_pct FROM marts.cost_reconciliation ORDER BY source, usage_date")
+    rows = read(settings, "SELECT usage_date, provider, model, source, requests, contracted_cost_usd,"
+                          " reported_cost_usd, difference_usd, difference_pct FROM marts.cost_reconciliation"
+                          " ORDER BY source, usage_date")
     assert rows == [
         # Two requests, $0.70, billed $0.70.
         (date(2025, 10, 5), "openai", "*", "cost_report", 2, Decimal("0.7"), Decimal("0.7"), Decimal("0"), 0.0),

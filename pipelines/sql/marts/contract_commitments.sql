@@ -35,3 +35,13 @@ FROM terms AS t
 LEFT JOIN covered AS c USING (contract_name)
 GROUP BY t.contract_name, t.provider, t.effective_from, t.effective_to, t.commitment_usd;
 COMMENT ON VIEW marts.contract_commitments IS 'Committed spend per contract term and how much of it the covered requests have used (contracted cost).';
+COMMENT ON COLUMN marts.contract_commitments.contract_name IS 'The contract, as named in your contracts file.';
+COMMENT ON COLUMN marts.contract_commitments.provider IS 'The catalogue whose requests the contract covers.';
+COMMENT ON COLUMN marts.contract_commitments.term_start IS 'First day of the committed term (UTC).';
+COMMENT ON COLUMN marts.contract_commitments.term_end IS 'Last day of the committed term (UTC).';
+COMMENT ON COLUMN marts.contract_commitments.commitment_usd IS 'Spend committed for the term, USD.';
+COMMENT ON COLUMN marts.contract_commitments.contracted_spend_usd IS 'Contracted cost of the covered requests so far in the term, USD: what draws the commitment down.';
+COMMENT ON COLUMN marts.contract_commitments.list_spend_usd IS 'List cost of the same requests, USD.';
+COMMENT ON COLUMN marts.contract_commitments.last_usage_date IS 'Last day with a covered request.';
+COMMENT ON COLUMN marts.contract_commitments.share_consumed IS 'contracted_spend_usd / commitment_usd (1 = used up).';
+COMMENT ON COLUMN marts.contract_commitments.share_of_term_elapsed IS 'Share of the term''s days gone by today (compare with share_consumed to see over- or under-use).';

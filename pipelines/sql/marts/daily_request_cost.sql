@@ -4,7 +4,7 @@
 CREATE OR REPLACE VIEW marts.daily_request_cost AS
 SELECT usage_date, price_provider AS provider, coalesce(project, '(none)') AS project, model,
        count(*) FILTER (WHERE cost_status = 'priced' AND record_grain <> 'bucket') AS priced_requests,
-       coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced' OR record_grain = 'bucket'), 0)
+       coalesce(sum(requests) FILTER (WHERE cost_status <> 'priced' OR record_grain = 'bucket'), 0)::BIGINT
            AS requests_not_measured,
        CAST(avg(list_cost_usd) FILTER (WHERE record_grain <> 'bucket') AS DECIMAL(24, 12)) AS mean_cost_usd,
        -- Interpolated in DOUBLE: DuckDB's DECIMAL interpolation truncates ($80.80 came out $80.799999999999).
