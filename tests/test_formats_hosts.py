@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from pipelines.ingest.parse import FileResult
@@ -23,6 +24,7 @@ from tests.reference_examples import ANTHROPIC_EXAMPLE, CHAT_EXAMPLE, Record
 
 D = Decimal
 SHA = "cd" * 32
+RECORDED = Path(__file__).parent / "fixtures" / "recorded"
 FILE_KEY = "cdcdcdcdcdcdcdcd"
 SECRET = "SECRET-TEXT: the patient's diagnosis"
 
@@ -583,3 +585,31 @@ def test_ollama_openai_compatible_ids_repeat_so_they_are_not_the_dedup_key(tmp_p
     assert [(r["platform"], r["input_tokens"], r["output_tokens"]) for r in rows] == [
         ("ollama", 26, 259), ("ollama", 30, 10)]
     assert len({r["event_id"] for r in rows}) == 2
+
+
+def test_a_realtime_session_logged_event_by_event(tmp_path: Path) -> None:
+    """The recorded `response.done` (tests/fixtures/recorded/openai) between other server events of its session;
+    those other events, the cancelled response and the error are written here in the API reference's shapes, for
+    a whole session's log no recording here holds."""
+    done = orjson.loads((RECORDED / "openai" / "realtime_ws_response_done_cached_audio_tokens.json").read_bytes())
+    cancelled = {"type": "response.done", "event_id": "event_c", "response": {
+        "object": "realtime.response", "id": "resp_c", "status": "cancelled", "output": [], "usage": None}}
+    events = [
+        {"type": "session.created", "event_id": "event_1", "session": {"model": "gpt-realtime"}},
+        {"type": "input_audio_buffer.speech_started", "event_id": "event_2", "audio_start_ms": 100},
+        {"type": "response.output_audio.delta", "event_id": "event_3", "delta": SECRET},
+        done,
+        cancelled,
+        {"type": "error", "event_id": "event_4", "error": {"type": "invalid_request_error", "message": SECRET}},
+    ]
+    rows, result = parse(tmp_path, "realtime.jsonl", [env(event, model="gpt-realtime") for event in events])
+    # 139 input = 43 text + 96 audio, of which 64 audio are cached; 61 output = 18 text + 43 audio.
+    assert [(row["event_id"], row["source_line"], row["model_raw"], row["input_tokens"], row["cache_read_tokens"],
+             row["input_audio_tokens"], row["output_tokens"], row["output_audio_tokens"]) for row in rows] == [
+        ("openai:resp_E8qoyE3eACWZXQPJtoJjw", 4, "gpt-realtime", 43, 64, 32, 18, 43)]
+    assert (result.rejects, result.skipped) == ([], 5)
+    # A bare event is read as its response too, which names no time and no model: a reject saying what to add.
+    rows, result = parse(tmp_path, "bare.jsonl", [done, env(done)])
+    assert rows == [] and reasons(result) == [
+        (1, "no timestamp: the record has none and no envelope `timestamp` was given"),
+        (2, "missing field model: the record names none; give the envelope a `model`")]

@@ -38,7 +38,7 @@ _COST_QUANTUM = Decimal("1e-12")
 _SNIFF_RECORDS = 50
 INTERNAL_ERROR = "unexpected record layout"
 _STREAM_END = "[DONE]"
-_OPENAI_COMPATIBLE = ("openai_chat", "openai_responses")
+_OPENAI_COMPATIBLE = ("openai_chat", "openai_responses", "openai_realtime")
 # Providers whose own responses have another shape: naming one around an OpenAI-shaped response is a mistake.
 # (Ollama is not one: its /v1 endpoint answers in OpenAI's shape beside its native /api/chat.)
 _OWN_SHAPES = frozenset({"anthropic", "google", "cohere"})

@@ -297,6 +297,51 @@ def openai_responses(resp: dict[str, Any]) -> Mapped:
     return mapped
 
 
+def openai_realtime(resp: dict[str, Any]) -> Mapped:
+    """A Realtime API response (`realtime.response`, what a `response.done` event carries), OpenAI's or Azure's.
+
+    Its input total holds text, audio and image tokens, cached ones included; `cached_tokens_details` splits the
+    cached ones by modality. The cached tokens are cache reads whatever their modality: the catalogue has no cached
+    audio or image rate yet, and for gpt-realtime OpenAI bills cached audio at the cached text rate ($0.40/1M).
+    The response names no model and no time: the envelope gives them (the session's model)."""
+    usage = resp.get("usage")
+    if not isinstance(usage, dict):
+        raise RecordError("missing field usage (a Realtime response without usage did not complete)")
+    total_in = count(usage, "input_tokens", required=True)
+    cached = count(usage, "input_token_details.cached_tokens")
+    audio = count(usage, "input_token_details.audio_tokens")
+    image = count(usage, "input_token_details.image_tokens")
+    cached_audio = count(usage, "input_token_details.cached_tokens_details.audio_tokens")
+    cached_image = count(usage, "input_token_details.cached_tokens_details.image_tokens")
+    audio_uncached, image_uncached = audio - cached_audio, image - cached_image
+    text_uncached = total_in - cached - audio_uncached - image_uncached
+    if min(audio_uncached, image_uncached, text_uncached) < 0:
+        raise RecordError(f"negative token count in input: usage.input_tokens ({total_in}) is less than cached"
+                          f" ({cached}) plus uncached audio ({audio_uncached}) and image ({image_uncached}) tokens")
+    total_out = count(usage, "output_tokens", required=True)
+    audio_out = count(usage, "output_token_details.audio_tokens")
+    output = total_out - audio_out
+    if output < 0:
+        raise RecordError(f"negative token count in output: usage.output_tokens ({total_out}) is less than audio"
+                          f" ({audio_out})")
+    return {
+        "response_id": text(resp, "id"),
+        "provider_time": None,
+        "model_raw": text(resp, "model"),
+        "service_tier": "standard",
+        "input_tokens": text_uncached,
+        "cache_read_tokens": cached,
+        "cache_write_5m_tokens": 0,
+        "cache_write_1h_tokens": 0,
+        "output_tokens": output,
+        "reasoning_tokens": min(count(usage, "output_token_details.reasoning_tokens"), output),
+        "input_audio_tokens": audio_uncached,
+        "output_audio_tokens": audio_out,
+        "input_image_tokens": image_uncached,
+        "web_search_requests": 0,
+    }
+
+
 def anthropic_message(resp: dict[str, Any]) -> Outcome:
     kind = resp.get("type")
     if kind != "message" and isinstance(kind, str) and kind in _ANTHROPIC_STREAM_EVENTS:
@@ -470,6 +515,7 @@ Shape = tuple[str, str, Callable[[dict[str, Any]], Mapped | Skip]]
 OPENAI_CHAT: Shape = ("openai_chat", "openai", openai_chat_record)
 OPENAI_RESPONSES: Shape = ("openai_responses", "openai", openai_responses)
 ANTHROPIC_MESSAGE: Shape = ("anthropic_messages", "anthropic", anthropic_message)
+OPENAI_REALTIME: Shape = ("openai_realtime", "openai", openai_realtime)
 GEMINI: Shape = ("gemini_generate_content", "google", gemini_generate_content)
 
 
@@ -483,6 +529,8 @@ def detect_shape(resp: dict[str, Any], provider_hint: str | None = None) -> Shap
         return OPENAI_CHAT
     if kind == "response":
         return OPENAI_RESPONSES
+    if kind == "realtime.response":
+        return OPENAI_REALTIME
     message_type = resp.get("type")
     if message_type == "message" or (isinstance(message_type, str) and message_type in _ANTHROPIC_STREAM_EVENTS):
         return ANTHROPIC_MESSAGE

@@ -3,6 +3,9 @@
 OpenAI's Responses stream (also xAI's): `response.completed` (or `.incomplete`, `.failed`) holds the whole response
 with its usage, every other event (`response.created`, deltas, output items) is a declared skip.
 
+A Realtime session (OpenAI's or Azure's websocket events): `response.done` holds one response with its usage, every
+other server event is a declared skip.
+
 Anthropic's stream: a `message_start` and its `message_delta` are one request.
 
 `message_start` holds the message's id, model and its input and cache counts with a provisional output count;
@@ -37,9 +40,38 @@ SKIP = StreamSkip()
 _RESPONSES_FINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
+# Server events of the Realtime API (a websocket session logged event by event): each has an event_id and a type.
+_REALTIME_EVENTS = ("response.", "session.", "conversation.", "input_audio_buffer.", "output_audio_buffer.",
+                    "rate_limits.", "transcription_session.")
+
+
 def is_stream_event(value: Any) -> bool:
-    """Whether the record is an event of a Responses stream, which no record detector knows on its own."""
-    return _responses_event(value) is not value
+    """Whether the record is an event of a Responses stream or a Realtime session, which no record detector knows
+    on its own."""
+    return _stream_event(value) is not value
+
+
+def _stream_event(value: Any) -> Any:
+    found = _responses_event(value)
+    return _realtime_event(value) if found is value else found
+
+
+def _realtime_event(value: Any) -> Any:
+    """For a Realtime server event (bare or in the envelope): a `response.done` event's response (in the same
+    envelope), else SKIP; any other record unchanged."""
+    inner = value.get("response") if type(value) is dict else None
+    enveloped = type(inner) is dict and "event_id" in inner
+    event = inner if enveloped else value
+    if type(event) is not dict or "event_id" not in event:
+        return value
+    kind = event.get("type")
+    if type(kind) is not str or not (kind == "error" or kind.startswith(_REALTIME_EVENTS)):
+        return value
+    done = event.get("response")
+    if kind != "response.done" or type(done) is not dict or not done.get("usage"):
+        # A response cancelled before it used a token carries no usage.
+        return SKIP
+    return {**value, "response": done} if enveloped else done
 
 
 def _responses_event(value: Any) -> Any:
@@ -110,7 +142,7 @@ def read_streams(records: Iterable[Record]) -> Iterator[Record]:
         for line, record, value in records:
             kind, envelope, event = _event(value)
             if kind is None:
-                yield line, record, _responses_event(value)
+                yield line, record, _stream_event(value)
             elif kind == _START:
                 if open_start is not None:
                     yield open_start[0], open_start[1], _unfinished(open_start[0])
