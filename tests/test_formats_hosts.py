@@ -613,3 +613,21 @@ def test_a_realtime_session_logged_event_by_event(tmp_path: Path) -> None:
     assert rows == [] and reasons(result) == [
         (1, "no timestamp: the record has none and no envelope `timestamp` was given"),
         (2, "missing field model: the record names none; give the envelope a `model`")]
+
+
+def test_cohere_v2_stream_pairs_and_the_cases_that_cannot_pair(tmp_path: Path) -> None:
+    """Cohere's v2 chat stream (recorded: tests/fixtures/recorded/cohere); the unpaired cases are written here."""
+    recorded = [orjson.loads(line) for line in
+                (RECORDED / "cohere" / "chat_v2_stream_tool_call_vercel.jsonl").read_bytes().splitlines()]
+    start = {"id": "c2", "type": "message-start", "delta": {"message": {"role": "assistant"}}}
+    end = {"type": "message-end", "delta": {"finish_reason": "COMPLETE",
+                                            "usage": {"billed_units": {"input_tokens": 5, "output_tokens": 7}}}}
+    events = [*recorded, end, start, {"type": "content-delta", "delta": {"message": {"content": {"text": SECRET}}}}]
+    rows, result = parse(tmp_path, "cohere.jsonl", [env(event, model="command-a-03-2025") for event in events])
+    assert [(row["event_id"], row["source_line"], row["input_tokens"], row["output_tokens"]) for row in rows] == [
+        ("cohere:2941521a-b87a-45f6-9b0d-235fd66c3025", 1, 119, 44),  # billed units, not the 1,549/95 tokens
+        (f"cohere:{FILE_KEY}:48", 48, 5, 7),  # an end with no start: no id, keyed by its line
+    ]
+    assert reasons(result) == [(49, "Cohere stream cut off: the message-start on line 49 has no message-end, which"
+                                    " holds the billed units")]
+    assert result.skipped == 46 + 1

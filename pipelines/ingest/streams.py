@@ -4,7 +4,8 @@ OpenAI's Responses stream (also xAI's): `response.completed` (or `.incomplete`, 
 with its usage, every other event (`response.created`, deltas, output items) is a declared skip.
 
 A Realtime session (OpenAI's or Azure's websocket events): `response.done` holds one response with its usage, every
-other server event is a declared skip.
+other server event is a declared skip. Cohere's v2 chat stream: `message-start` (the id) and `message-end` (the
+billed units) are one response.
 
 Anthropic's stream: a `message_start` and its `message_delta` are one request.
 
@@ -46,9 +47,9 @@ _REALTIME_EVENTS = ("response.", "session.", "conversation.", "input_audio_buffe
 
 
 def is_stream_event(value: Any) -> bool:
-    """Whether the record is an event of a Responses stream or a Realtime session, which no record detector knows
-    on its own."""
-    return _stream_event(value) is not value
+    """Whether the record is an event of a Responses or Cohere stream or a Realtime session, which no record
+    detector knows on its own."""
+    return _stream_event(value) is not value or _cohere_event(value)[0] is not None
 
 
 def _stream_event(value: Any) -> Any:
@@ -134,12 +135,70 @@ def _unfinished(line: int) -> Malformed:
                      " output count is unknown")
 
 
-def read_streams(records: Iterable[Record]) -> Iterator[Record]:
-    """The records, each Responses stream as its final response, and each start/delta pair of an Anthropic stream as
-    one message at the start's line."""
-    open_start: tuple[int, str | None, dict[str, Any] | None, dict[str, Any]] | None = None
+_COHERE_START, _COHERE_END = "message-start", "message-end"
+_COHERE_CONTENT = frozenset({"content-start", "content-delta", "content-end", "tool-plan-delta", "tool-call-start",
+                             "tool-call-delta", "tool-call-end", "citation-start", "citation-end", "debug"})
+
+
+def _cohere_event(value: Any) -> tuple[str | None, dict[str, Any] | None, Any]:
+    """(the Cohere v2 stream event's type or None, the envelope around it or None, the event)."""
+    inner = value.get("response") if type(value) is dict else None
+    envelope, event = (value, inner) if type(inner) is dict else (None, value)
+    kind = event.get("type") if type(event) is dict else None
+    if kind in (_COHERE_START, _COHERE_END) or kind in _COHERE_CONTENT:
+        return kind, envelope, event
+    return None, None, value
+
+
+def _cohere_unfinished(line: int) -> Malformed:
+    return Malformed(f"Cohere stream cut off: the message-start on line {line} has no message-end, which holds the"
+                     " billed units")
+
+
+def _cohere_streams(records: Iterable[Record]) -> Iterator[Record]:
+    """Cohere's v2 chat stream: the `message-end` event holds the billed units (`delta.usage`) and the
+    `message-start` before it the id, so the pair is one chat response at the start's line; content, tool and
+    citation events are skips. An end with no start is a response without an id."""
+    open_start: tuple[int, str | None, dict[str, Any]] | None = None
     try:
         for line, record, value in records:
+            kind, envelope, event = _cohere_event(value)
+            if kind is None:
+                yield line, record, value
+            elif kind == _COHERE_START:
+                if open_start is not None:
+                    yield open_start[0], open_start[1], _cohere_unfinished(open_start[0])
+                open_start = (line, record, event)
+            elif kind in _COHERE_CONTENT:
+                yield line, record, SKIP
+            else:
+                usage = event.get("delta", {}).get("usage") if type(event.get("delta")) is dict else None
+                if not isinstance(usage, dict):
+                    yield line, record, Malformed("Cohere message-end has no delta.usage")
+                    continue
+                where, first = (line, record) if open_start is None else open_start[:2]
+                message: dict[str, Any] = {"usage": usage}
+                if open_start is not None and open_start[2].get("id") is not None:
+                    message["id"] = open_start[2]["id"]
+                open_start = None
+                yield where, first, message if envelope is None else {**envelope, "response": message}
+                if (where, first) != (line, record):
+                    yield line, record, SKIP
+    except TruncatedFile:
+        if open_start is not None:
+            yield open_start[0], open_start[1], _cohere_unfinished(open_start[0])
+        raise
+    if open_start is not None:
+        yield open_start[0], open_start[1], _cohere_unfinished(open_start[0])
+
+
+def read_streams(records: Iterable[Record]) -> Iterator[Record]:
+    """The records, each Responses stream as its final response, each Realtime session's responses, each
+    start/delta pair of an Anthropic stream as one message at the start's line, and each Cohere stream as one
+    chat response."""
+    open_start: tuple[int, str | None, dict[str, Any] | None, dict[str, Any]] | None = None
+    try:
+        for line, record, value in _cohere_streams(records):
             kind, envelope, event = _event(value)
             if kind is None:
                 yield line, record, _stream_event(value)
