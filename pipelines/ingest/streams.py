@@ -145,7 +145,8 @@ def _cohere_event(value: Any) -> tuple[str | None, dict[str, Any] | None, Any]:
     inner = value.get("response") if type(value) is dict else None
     envelope, event = (value, inner) if type(inner) is dict else (None, value)
     kind = event.get("type") if type(event) is dict else None
-    if kind in (_COHERE_START, _COHERE_END) or kind in _COHERE_CONTENT:
+    # A damaged record's type may be a list or an object, which no set holds.
+    if type(kind) is str and (kind in (_COHERE_START, _COHERE_END) or kind in _COHERE_CONTENT):
         return kind, envelope, event
     return None, None, value
 
