@@ -18,11 +18,13 @@ from pipelines.ingest.fields import RecordError
 from pipelines.ingest.providers import (
     ANTHROPIC_MESSAGE,
     GEMINI,
+    GEMINI_INTERACTION,
     OPENAI_CHAT,
     OPENAI_RESPONSES,
     anthropic_message,
     detect_shape,
     gemini_generate_content,
+    gemini_interaction,
     openai_chat,
     openai_responses,
 )
@@ -495,3 +497,25 @@ def test_responses_count_web_search_calls_and_audio_has_its_own_buckets() -> Non
     mapped = openai_chat(audio)
     assert (mapped["input_tokens"], mapped["input_audio_tokens"], mapped["output_tokens"],
             mapped["output_audio_tokens"]) == (36, 50, 200, 100)
+
+
+def test_gemini_interaction_audio_and_cache_by_modality() -> None:
+    """The recorded interaction (tests/fixtures/recorded/gemini) has text only; the audio, image and cached counts
+    here are written by hand in its shape."""
+    record = {"object": "interaction", "id": "v1_x", "model": "gemini-2.5-flash", "created": "2026-05-15T18:52:36Z",
+              "status": "completed", "service_tier": "flex",
+              "usage": {"total_input_tokens": 1000, "total_cached_tokens": 400, "total_tool_use_tokens": 50,
+                        "input_tokens_by_modality": [{"modality": "text", "tokens": 700},
+                                                     {"modality": "audio", "tokens": 300}],
+                        "cached_tokens_by_modality": [{"modality": "audio", "tokens": 100}],
+                        "total_output_tokens": 500, "total_thought_tokens": 80,
+                        "output_tokens_by_modality": [{"modality": "image", "tokens": 200},
+                                                      {"modality": "text", "tokens": 300}]}}
+    assert detect_shape(record) is GEMINI_INTERACTION
+    mapped = gemini_interaction(record)
+    # 1000 - 400 cached + 50 tool use - 200 uncached audio = 450 text; 500 - 200 image + 80 thoughts = 380
+    assert (mapped["input_tokens"], mapped["cache_read_tokens"], mapped["input_audio_tokens"],
+            mapped["output_tokens"], mapped["output_image_tokens"], mapped["reasoning_tokens"],
+            mapped["service_tier"]) == (450, 400, 200, 380, 200, 80, "flex")
+    with pytest.raises(RecordError, match="total_input_tokens \\(1000\\) is less than total_cached_tokens"):
+        gemini_interaction({**record, "usage": {**record["usage"], "total_cached_tokens": 1001}})

@@ -510,12 +510,68 @@ def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
     }
 
 
+def _by_modality(usage: dict[str, Any], key: str, modality: str) -> int:
+    """Tokens of one modality in an Interactions `*_by_modality` list (absent: 0)."""
+    items = usage.get(key)
+    if items is None:
+        return 0
+    if not isinstance(items, list):
+        raise RecordError(f"usage.{key} is not a list")
+    return sum(count(item, "tokens", prefix=f"usage.{key}[{index}].") for index, item in enumerate(items)
+               if isinstance(item, dict) and item.get("modality") == modality)
+
+
+def gemini_interaction(resp: dict[str, Any]) -> Mapped:
+    """A Gemini Interactions API response (`"object": "interaction"`). Its totals are Gemini's counts under other
+    names, with the same rules: cached tokens inside the input total, tool-use prompt tokens and thoughts beside
+    the input and output totals (`total_tokens` is their sum), audio and image by modality."""
+    usage = resp.get("usage")
+    if not isinstance(usage, dict):
+        raise RecordError("missing field usage (an interaction still in progress has none)")
+    prompt = count(usage, "total_input_tokens")
+    cached = count(usage, "total_cached_tokens")
+    if cached > prompt:
+        raise RecordError(f"negative token count in input: usage.total_input_tokens ({prompt}) is less than"
+                          f" total_cached_tokens ({cached})")
+    audio_uncached = max(_by_modality(usage, "input_tokens_by_modality", "audio")
+                         - _by_modality(usage, "cached_tokens_by_modality", "audio"), 0)
+    uncached = prompt - cached + count(usage, "total_tool_use_tokens") - audio_uncached
+    if uncached < 0:
+        raise RecordError(f"negative token count in input: uncached audio ({audio_uncached}) exceeds the uncached"
+                          f" input ({prompt - cached})")
+    candidates = count(usage, "total_output_tokens")
+    audio_out = _by_modality(usage, "output_tokens_by_modality", "audio")
+    image_out = _by_modality(usage, "output_tokens_by_modality", "image")
+    if audio_out + image_out > candidates:
+        raise RecordError(f"usage output modality counts ({audio_out + image_out}) exceed total_output_tokens"
+                          f" ({candidates})")
+    thoughts = count(usage, "total_thought_tokens")
+    created = resp.get("created")
+    return {
+        "response_id": text(resp, "id"),
+        "provider_time": timestamp(created, "created") if created is not None else None,
+        "model_raw": _model(resp, "model"),
+        "service_tier": service_tier(text(resp, "service_tier"), _GEMINI_TIERS, "service_tier"),
+        "input_tokens": uncached,
+        "cache_read_tokens": cached,
+        "cache_write_5m_tokens": 0,
+        "cache_write_1h_tokens": 0,
+        "output_tokens": candidates - audio_out - image_out + thoughts,
+        "reasoning_tokens": thoughts,
+        "input_audio_tokens": audio_uncached,
+        "output_audio_tokens": audio_out,
+        "output_image_tokens": image_out,
+        "web_search_requests": 0,
+    }
+
+
 # (source_format, provider, mapper)
 Shape = tuple[str, str, Callable[[dict[str, Any]], Mapped | Skip]]
 OPENAI_CHAT: Shape = ("openai_chat", "openai", openai_chat_record)
 OPENAI_RESPONSES: Shape = ("openai_responses", "openai", openai_responses)
 ANTHROPIC_MESSAGE: Shape = ("anthropic_messages", "anthropic", anthropic_message)
 OPENAI_REALTIME: Shape = ("openai_realtime", "openai", openai_realtime)
+GEMINI_INTERACTION: Shape = ("gemini_interactions", "google", gemini_interaction)
 GEMINI: Shape = ("gemini_generate_content", "google", gemini_generate_content)
 
 
@@ -531,6 +587,8 @@ def detect_shape(resp: dict[str, Any], provider_hint: str | None = None) -> Shap
         return OPENAI_RESPONSES
     if kind == "realtime.response":
         return OPENAI_REALTIME
+    if kind == "interaction":
+        return GEMINI_INTERACTION
     message_type = resp.get("type")
     if message_type == "message" or (isinstance(message_type, str) and message_type in _ANTHROPIC_STREAM_EVENTS):
         return ANTHROPIC_MESSAGE

@@ -26,7 +26,8 @@ def _always(_: dict[str, Any]) -> bool:
 # Provider responses, the bulk of most logs, are recognised by `providers.detect_shape` first.
 RESPONSES = {shape[0]: Format(shape[0], shape[1], _always, shape[2])
              for shape in (providers.OPENAI_CHAT, providers.OPENAI_RESPONSES, providers.ANTHROPIC_MESSAGE,
-                           providers.GEMINI, providers.OPENAI_REALTIME)}
+                           providers.GEMINI, providers.OPENAI_REALTIME,
+                           providers.GEMINI_INTERACTION)}
 FORMATS: tuple[Format, ...] = (
     *agents.FORMATS,
     *batches.FORMATS,
