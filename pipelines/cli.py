@@ -267,6 +267,37 @@ def pull_command(provider: str, since: str | None, landing: str | None, warehous
     _print_summary(settings)
 
 
+@main.group(name="export")
+def export_group() -> None:
+    """Write marts as files for other tools."""
+
+
+@export_group.command(name="focus")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="parquet", show_default=True)
+@click.option("--out", required=True, help="File to write (replaced whole)")
+@click.option("--from", "date_from", help="First charge day, YYYY-MM-DD (default: all)")
+@click.option("--to", "date_to", help="Last charge day, YYYY-MM-DD (default: all)")
+@click.option("--warehouse", help="DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]; the "
+              "rows are read from its published copy")
+def export_focus_command(fmt: str, out: str, date_from: str | None, date_to: str | None,
+                         warehouse: str | None) -> None:
+    """The FOCUS 1.2 rows (marts.focus_v1_2) as one CSV or Parquet file."""
+    from pipelines.export import export_focus
+    from pipelines.publish import analytics_path
+
+    first, last = _day(date_from, "--from"), _day(date_to, "--to")
+    if first and last and first > last:
+        raise click.UsageError(f"--from {first} is after --to {last}")
+    settings = Settings.resolve(None, warehouse, None)
+    target = Path(out).expanduser().resolve()
+    try:
+        rows = export_focus(analytics_path(settings.warehouse), target, fmt, first, last)
+    except FileNotFoundError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+    console.print(f"Wrote {rows:,} FOCUS 1.2 rows to {target} ({fmt}).")
+
+
 @main.command()
 @click.option("--warehouse", help="DuckDB file [env METERLINE_WAREHOUSE; default ./warehouse/meterline.duckdb]")
 def summary(warehouse: str | None) -> None:

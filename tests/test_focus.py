@@ -209,3 +209,32 @@ def test_changed_contract_terms_leave_focus_at_the_priced_contracted_cost(focus_
         (core,), = conn.execute("SELECT sum(contracted_cost_usd) FROM core.usage_priced WHERE cost_status = 'priced'"
                                 ).fetchall()
     assert focus == core == Decimal("0.54165")
+
+
+def test_export_focus_as_csv_and_parquet(focus_run: Settings, tmp_path: Path) -> None:
+    """`meterline export focus`: the same rows as the mart, in one file of either format; March alone by date."""
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    columns = list(_rows(focus_run)[0])
+    written = {}
+    for fmt, extra in (("csv", []), ("parquet", []), ("csv", ["--from", "2026-03-01", "--to", "2026-03-31"])):
+        out = tmp_path / f"focus-{len(written)}.{fmt}"
+        shown = CliRunner().invoke(main, ["export", "focus", "--format", fmt, "--out", str(out),
+                                          "--warehouse", str(focus_run.warehouse), *extra])
+        assert shown.exit_code == 0, shown.output
+        reader = "read_csv" if fmt == "csv" else "read_parquet"
+        with duckdb.connect() as conn:
+            header = [name for (name, *_) in conn.execute(f"DESCRIBE SELECT * FROM {reader}('{out}')").fetchall()]
+            (rows, total), = conn.execute(f"SELECT count(*), sum(ListCost)::DECIMAL(18, 6)::VARCHAR"
+                                          f" FROM {reader}('{out}')").fetchall()
+        assert header == columns
+        written[out.name] = (rows, total)
+        assert f"Wrote {rows} FOCUS 1.2 rows" in shown.output
+    # 8 rows, $0.601650 in all (as the Parquet partitions above); March's 6 rows are $0.60.
+    assert written == {"focus-0.csv": (8, "0.601650"), "focus-1.parquet": (8, "0.601650"),
+                       "focus-2.csv": (6, "0.600000")}
+    missing = CliRunner().invoke(main, ["export", "focus", "--out", str(tmp_path / "x.csv"),
+                                        "--warehouse", str(tmp_path / "none" / "meterline.duckdb")])
+    assert missing.exit_code == 1 and "no published copy at" in missing.output
