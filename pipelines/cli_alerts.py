@@ -63,14 +63,19 @@ def test_command(alerts_file: str | None, warehouse: str | None) -> None:
 def deliver_command(alerts_file: str | None, warehouse: str | None) -> None:
     """Send the outbox's pending deliveries that are due (what the alert_delivery sensor does each minute)."""
     from pipelines.alerts.config import load_alerts
-    from pipelines.alerts.outbox import deliver_due
+    from pipelines.alerts.outbox import channel_router, deliver_due, route_live_alerts, utc_now
+    from pipelines.warehouse import connect
 
     settings = Settings.resolve(None, warehouse, None, None, alerts_file)
     if not settings.warehouse.is_file():
         err.print(f"[bold red]error:[/] warehouse {settings.warehouse} does not exist")
         sys.exit(1)
     try:
-        report = deliver_due(settings.warehouse, load_alerts(settings.alerts))
+        config = load_alerts(settings.alerts)
+        # Channels added to the file since the live alerts were raised get them now, not at the next run.
+        with connect(settings.warehouse) as conn:
+            route_live_alerts(conn, channel_router(config), utc_now())
+        report = deliver_due(settings.warehouse, config)
     except (CatalogueError, WarehouseLocked) as exc:
         err.print(f"[bold red]error:[/] {exc}")
         sys.exit(1)

@@ -15,7 +15,7 @@ import pandas as pd
 from models.alerts import AlertsFile, Budget
 from pipelines.alerts.budgets import budget_rows
 from pipelines.alerts.events import Alert, anomaly_alerts, budget_alerts
-from pipelines.alerts.outbox import raised, write_alerts
+from pipelines.alerts.outbox import channel_router, raised, route_live_alerts, write_alerts
 from pipelines.anomalies.causes import BASELINE_DAYS
 from pipelines.anomalies.detect import episodes, score_days
 from pipelines.anomalies.ledger import COLUMNS as ANOMALY_COLUMNS
@@ -156,13 +156,8 @@ def raise_alerts(conn: duckdb.DuckDBPyConnection, config: AlertsFile, now: datet
                           " (SELECT max(generated_on) FROM marts.budget_status)").df()
     before = {**raised(conn, "anomaly"), **raised(conn, "budget")}
     alerts = [*anomaly_alerts(anomalies, before), *budget_alerts(status, config.budgets, set(before))]
-    everyone = [channel.name for channel in config.channels]
-    budgets = {budget.name: budget for budget in config.budgets}
-
-    def channels_for(alert: Alert) -> list[str]:
-        owner = budgets[alert.subject.split("/")[0]] if alert.kind == "budget" else config.anomalies
-        chosen = owner.channels
-        return everyone if chosen is None else chosen
-
+    channels_for = channel_router(config)
     write_alerts(conn, alerts, channels_for, now)
+    # A channel added since an alert that is still live was raised gets it too.
+    route_live_alerts(conn, channels_for, now)
     return [alert for alert in alerts if alert.alert_id not in before]

@@ -211,3 +211,36 @@ def test_alerts_file_errors_name_the_file_and_the_entry(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert str(path) in done.stderr and "amount_usd" in done.stderr
+
+
+def test_a_channel_added_later_gets_the_live_alerts_once(
+        settings: Settings, servers: tuple[Hook, Mailbox, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Email only at first; then the webhook is added to the file: `alerts deliver` sends it the alerts still live
+    (the open episode, October's budgets), once each, and nothing goes to email twice."""
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    hook, mailbox, port = servers
+    monkeypatch.setenv("OPS_URL", hook.url)
+    settings = _settings(settings, port, date(2026, 10, 31))
+    full = settings.alerts.read_text(encoding="utf-8")
+    settings.alerts.write_text(full.replace("  - {type: webhook, name: ops, url_env: OPS_URL}\n", ""),
+                               encoding="utf-8")
+    _write_days(settings, FIRST, SPIKE[1])
+    first = run_pipeline(settings)
+    assert (first.alerts_raised, first.alerts_sent, len(hook.requests)) == (4, 4, 0)
+    raised_ids = sorted(row[0] for row in read(settings, "SELECT alert_id FROM raw.alerts"))
+
+    settings.alerts.write_text(full, encoding="utf-8")
+    shown = CliRunner().invoke(main, ["alerts", "deliver", "--alerts", str(settings.alerts),
+                                      "--warehouse", str(settings.warehouse)])
+    assert shown.exit_code == 0, shown.output
+    assert "4 sent, 0 failed" in shown.output
+    assert sorted(seen.headers["idempotency-key"] for seen in hook.requests) == raised_ids
+    # The next run (the alerts file changed, so monitoring runs again) adds and sends nothing more.
+    again = run_pipeline(settings)
+    assert (again.alerts_raised, again.alerts_sent) == (0, 0)
+    assert (len(hook.requests), len(mailbox.messages())) == (4, 4)
+    assert read(settings, "SELECT channel, count(*) FROM raw.alert_deliveries GROUP BY 1 ORDER BY 1") == [
+        ("mail", 4), ("ops", 4)]

@@ -22,7 +22,7 @@ import duckdb
 from models.alerts import AlertsFile, DeliverySettings
 from pipelines.alerts.channels import DeliveryError, send
 from pipelines.alerts.message import Message
-from pipelines.warehouse import connect, connect_waiting
+from pipelines.warehouse import connect, connect_waiting, sql_text
 
 if TYPE_CHECKING:
     # Only a type here: the events module imports the forecasting stack, which `deliver_due` does not need.
@@ -39,7 +39,39 @@ def raised(conn: duckdb.DuckDBPyConnection, kind: str) -> dict[str, str]:
     return {str(alert_id): str(severity) for alert_id, severity in rows}
 
 
-def write_alerts(conn: duckdb.DuckDBPyConnection, alerts: list[Alert], channels_for: Callable[[Alert], list[str]],
+def channel_router(config: AlertsFile) -> Callable[[str, str], list[str]]:
+    """The channels an alert of (kind, subject) goes to: its budget's or the anomaly settings', else every one."""
+    everyone = [channel.name for channel in config.channels]
+    budgets = {budget.name: budget for budget in config.budgets}
+
+    def channels_for(kind: str, subject: str) -> list[str]:
+        owner = budgets.get(subject.split("/")[0]) if kind == "budget" else config.anomalies
+        if owner is None:
+            return []  # a budget since removed from the file
+        return everyone if owner.channels is None else list(owner.channels)
+
+    return channels_for
+
+
+def route_live_alerts(conn: duckdb.DuckDBPyConnection, channels_for: Callable[[str, str], list[str]],
+                      now: datetime) -> int:
+    """A pending delivery of every alert still live to every channel it goes to that has none yet (a channel added
+    to the alerts file after the alert was raised); returns how many were added. Never twice: one row per alert and
+    channel."""
+    added = 0
+    try:
+        live = conn.execute(sql_text("raw/alerts.live")).fetchall()
+    except duckdb.CatalogException:
+        return 0  # a warehouse from before alerts: nothing was ever raised
+    for alert_id, kind, subject in live:
+        for channel in channels_for(kind, subject):
+            added += len(conn.execute(
+                "INSERT INTO raw.alert_deliveries VALUES (?, ?, 'pending', 0, ?, ?, NULL, NULL, NULL)"
+                " ON CONFLICT DO NOTHING RETURNING alert_id", [alert_id, channel, now, now]).fetchall())
+    return added
+
+
+def write_alerts(conn: duckdb.DuckDBPyConnection, alerts: list[Alert], channels_for: Callable[[str, str], list[str]],
                  now: datetime) -> int:
     """Insert the alerts not raised before and a pending delivery per channel; returns how many were new."""
     new = 0
@@ -55,7 +87,7 @@ def write_alerts(conn: duckdb.DuckDBPyConnection, alerts: list[Alert], channels_
             if not inserted:
                 continue
             new += 1
-            for channel in channels_for(alert):
+            for channel in channels_for(alert.kind, alert.subject):
                 conn.execute(
                     "INSERT INTO raw.alert_deliveries VALUES (?, ?, 'pending', 0, ?, ?, NULL, NULL, NULL)"
                     " ON CONFLICT DO NOTHING", [message.alert_id, channel, now, now])
