@@ -450,6 +450,24 @@ def _modality(usage: dict[str, Any], key: str, modality: str, prefix: str) -> in
     return total
 
 
+def _gemini_buckets(uncached: int, cached: int, candidates: int, thoughts: int, audio_uncached: int, audio_out: int,
+                    image_out: int) -> Mapped:
+    """Gemini's exclusive buckets (generateContent and Interactions alike): thoughts are beside the candidates,
+    audio and image apart from text."""
+    return {
+        "input_tokens": uncached,
+        "cache_read_tokens": cached,
+        "cache_write_5m_tokens": 0,
+        "cache_write_1h_tokens": 0,
+        "output_tokens": candidates - audio_out - image_out + thoughts,
+        "reasoning_tokens": thoughts,
+        "input_audio_tokens": audio_uncached,
+        "output_audio_tokens": audio_out,
+        "output_image_tokens": image_out,
+        "web_search_requests": 0,
+    }
+
+
 def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
     camel = "usageMetadata" in resp
     usage = resp.get("usageMetadata") if camel else resp.get("usage_metadata")
@@ -497,16 +515,7 @@ def gemini_generate_content(resp: dict[str, Any]) -> Mapped:
         "model_raw": _model(resp, "modelVersion", "model_version"),
         "service_tier": service_tier(traffic, _GEMINI_TRAFFIC, "trafficType") if traffic else "standard",
         "platform": "vertex" if traffic or created is not None else "direct",
-        "input_tokens": uncached,
-        "cache_read_tokens": cached,
-        "cache_write_5m_tokens": 0,
-        "cache_write_1h_tokens": 0,
-        "output_tokens": candidates - audio_out - image_out + thoughts,
-        "reasoning_tokens": thoughts,
-        "input_audio_tokens": audio_uncached,
-        "output_audio_tokens": audio_out,
-        "output_image_tokens": image_out,
-        "web_search_requests": 0,
+        **_gemini_buckets(uncached, cached, candidates, thoughts, audio_uncached, audio_out, image_out),
     }
 
 
@@ -552,16 +561,7 @@ def gemini_interaction(resp: dict[str, Any]) -> Mapped:
         "provider_time": timestamp(created, "created") if created is not None else None,
         "model_raw": _model(resp, "model"),
         "service_tier": service_tier(text(resp, "service_tier"), _GEMINI_TIERS, "service_tier"),
-        "input_tokens": uncached,
-        "cache_read_tokens": cached,
-        "cache_write_5m_tokens": 0,
-        "cache_write_1h_tokens": 0,
-        "output_tokens": candidates - audio_out - image_out + thoughts,
-        "reasoning_tokens": thoughts,
-        "input_audio_tokens": audio_uncached,
-        "output_audio_tokens": audio_out,
-        "output_image_tokens": image_out,
-        "web_search_requests": 0,
+        **_gemini_buckets(uncached, cached, candidates, thoughts, audio_uncached, audio_out, image_out),
     }
 
 
