@@ -48,6 +48,15 @@ def _day(value: str | None, flag: str) -> date | None:
         raise click.UsageError(f"{flag} expects YYYY-MM-DD, got {value!r}") from None
 
 
+def _days(date_from: str | None, date_to: str | None) -> tuple[date | None, date | None]:
+    """--from and --to, refused when they are the wrong way round before anything is read (found after an ingest,
+    the run would have loaded the landing for nothing)."""
+    first, last = _day(date_from, "--from"), _day(date_to, "--to")
+    if first and last and first > last:
+        raise click.UsageError(f"--from {first} is after --to {last}")
+    return first, last
+
+
 def _execute(settings: Settings, first: date | None, last: date | None) -> None:
     from pipelines.run_path import RunError, run_pipeline
 
@@ -162,10 +171,7 @@ def run(landing: str | None, warehouse: str | None, pricing: str | None, contrac
         date_to: str | None) -> None:
     """Ingest new files, rebuild the daily partitions, then forecast, score anomalies, price the what-if savings and
     raise alerts."""
-    first, last = _day(date_from, "--from"), _day(date_to, "--to")
-    if first and last and first > last:
-        # Before anything is read: found after the ingest, the run would have loaded the landing for nothing.
-        raise click.UsageError(f"--from {first} is after --to {last}")
+    first, last = _days(date_from, date_to)
     settings = Settings.resolve(landing, warehouse, pricing, contracts, alerts_file, savings, selfhosted)
     _execute(settings, first, last)
     _print_summary(settings)
@@ -285,9 +291,7 @@ def export_focus_command(fmt: str, out: str, date_from: str | None, date_to: str
     from pipelines.export import export_focus
     from pipelines.publish import analytics_path
 
-    first, last = _day(date_from, "--from"), _day(date_to, "--to")
-    if first and last and first > last:
-        raise click.UsageError(f"--from {first} is after --to {last}")
+    first, last = _days(date_from, date_to)
     settings = Settings.resolve(None, warehouse, None)
     target = Path(out).expanduser().resolve()
     try:
@@ -326,10 +330,8 @@ def reprice_command(date_from: str, date_to: str, warehouse: str | None, pricing
     from pipelines.summary import print_reprice
 
     settings = Settings.resolve(None, warehouse, pricing, contracts, selfhosted=selfhosted)
-    first, last = _day(date_from, "--from"), _day(date_to, "--to")
+    first, last = _days(date_from, date_to)
     assert first is not None and last is not None
-    if first > last:
-        raise click.UsageError(f"--from {first} is after --to {last}")
     try:
         with console.status(f"Re-pricing {first} .. {last} through Dagster..."):
             outcome = reprice(settings, first, last)

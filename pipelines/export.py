@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.publish import sql_literal
+
 FORMATS = ("csv", "parquet")
 
 
@@ -36,13 +38,9 @@ def export_focus(analytics: Path, out: Path, fmt: str, first: date | None = None
         with duckdb.connect(str(analytics), read_only=True) as conn:
             # Timestamps in UTC whatever the reader's zone, as FOCUS asks.
             conn.execute("SET TimeZone = 'UTC'")
-            (rows,), = conn.execute(f"SELECT count(*) FROM ({select})", params).fetchall()
-            conn.execute(f"COPY ({select}) TO '{_quoted(aside)}' ({options})", params)
+            # COPY answers with the number of rows it wrote.
+            (rows,), = conn.execute(f"COPY ({select}) TO {sql_literal(str(aside))} ({options})", params).fetchall()
         os.replace(aside, out)
     finally:
         aside.unlink(missing_ok=True)
     return int(rows)
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

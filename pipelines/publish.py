@@ -41,7 +41,7 @@ def analytics_path(warehouse: Path) -> Path:
     return Path(configured).expanduser().resolve() if configured else warehouse.parent / ANALYTICS_FILE
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -62,13 +62,13 @@ def _copy(conn: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:
     for name, comment in objects:
         conn.execute(f'CREATE TABLE {SCHEMA}."{name}" AS SELECT * FROM "{source}".{SCHEMA}."{name}"')
         if comment:
-            conn.execute(f'COMMENT ON TABLE {SCHEMA}."{name}" IS {_literal(comment)}')
+            conn.execute(f'COMMENT ON TABLE {SCHEMA}."{name}" IS {sql_literal(comment)}')
         row = conn.execute(f'SELECT count(*) FROM {SCHEMA}."{name}"').fetchone()
         counts[name] = int(row[0]) if row else 0
     for table, column, comment in conn.execute(
             "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = ?"
             " AND schema_name = ? AND comment IS NOT NULL AND comment <> ''", [source, SCHEMA]).fetchall():
-        conn.execute(f'COMMENT ON COLUMN {SCHEMA}."{table}"."{column}" IS {_literal(comment)}')
+        conn.execute(f'COMMENT ON COLUMN {SCHEMA}."{table}"."{column}" IS {sql_literal(comment)}')
     return counts
 
 
@@ -84,7 +84,7 @@ def publish(warehouse: Path, target: Path | None = None) -> Published:
         # in this process cannot be attached a second time.
         with connect(warehouse) as conn:
             (source,), = conn.execute("SELECT current_database()").fetchall()
-            conn.execute(f"ATTACH {_literal(str(aside))} AS published (STORAGE_VERSION '{STORAGE_VERSION}')")
+            conn.execute(f"ATTACH {sql_literal(str(aside))} AS published (STORAGE_VERSION '{STORAGE_VERSION}')")
             try:
                 conn.execute("USE published")
                 counts = _copy(conn, source)
@@ -117,7 +117,7 @@ def export_parquet(analytics: Path, folder: Path) -> dict[str, int]:
             shutil.rmtree(aside, ignore_errors=True)
             select = f"SELECT * FROM {SCHEMA}.{table}" if key == expression else \
                 f"SELECT *, {expression} AS {key} FROM {SCHEMA}.{table}"
-            conn.execute(f"COPY ({select} ORDER BY ALL) TO {_literal(str(aside))}"
+            conn.execute(f"COPY ({select} ORDER BY ALL) TO {sql_literal(str(aside))}"
                          f" (FORMAT parquet, PARTITION_BY ({key}))")
             parts = sorted(path.name for path in aside.glob(f"{key}=*"))
             for part in parts:
