@@ -26,6 +26,8 @@ PARQUET_DIR = "parquet"
 # Python packages, duckdb-engine (SQLAlchemy, what Superset-style tools use) and the ODBC/JDBC drivers of those
 # lines read. DuckDB 2.0 writes a format (storage version 69) that none of them opens yet.
 STORAGE_VERSION = "v1.4.0"
+# The copy's name while attached to the warehouse's connection: one no warehouse file is named (its stem names it).
+_COPY = "meterline_published_copy"
 # The marts exported as hive partitions, <folder>/<table>/<key>=<value>/data.parquet, with the SQL of each key: the
 # day-grain marts by day, the FOCUS rows by billing month (the key is derived, so the files hold FOCUS columns only).
 PARTITIONED = {
@@ -84,14 +86,14 @@ def publish(warehouse: Path, target: Path | None = None) -> Published:
         # in this process cannot be attached a second time.
         with connect(warehouse) as conn:
             (source,), = conn.execute("SELECT current_database()").fetchall()
-            conn.execute(f"ATTACH {sql_literal(str(aside))} AS published (STORAGE_VERSION '{STORAGE_VERSION}')")
+            conn.execute(f"ATTACH {sql_literal(str(aside))} AS {_COPY} (STORAGE_VERSION '{STORAGE_VERSION}')")
             try:
-                conn.execute("USE published")
+                conn.execute(f"USE {_COPY}")
                 counts = _copy(conn, source)
-                conn.execute("CHECKPOINT published")
+                conn.execute(f"CHECKPOINT {_COPY}")
             finally:
                 conn.execute(f'USE "{source}"')
-                conn.execute("DETACH published")
+                conn.execute(f"DETACH {_COPY}")
         os.replace(aside, final)
     finally:
         aside.unlink(missing_ok=True)
