@@ -46,6 +46,18 @@ _REALTIME_EVENTS = ("response.", "session.", "conversation.", "input_audio_buffe
                     "rate_limits.", "transcription_session.")
 
 
+def _eventlike(value: Any) -> bool:
+    """Whether the record (or the object in its `response`) has a text `type` other than an Anthropic message's: no
+    stream event lacks one, so every other record passes the stream readers at the cost of a few lookups."""
+    if type(value) is not dict:
+        return False
+    kind = value.get("type")
+    if type(kind) is not str:
+        inner = value.get("response")
+        kind = inner.get("type") if type(inner) is dict else None
+    return type(kind) is str and kind != "message"
+
+
 def is_stream_event(value: Any) -> bool:
     """Whether the record is an event of a Responses or Cohere stream or a Realtime session, which no record
     detector knows on its own."""
@@ -163,6 +175,9 @@ def _cohere_streams(records: Iterable[Record]) -> Iterator[Record]:
     open_start: tuple[int, str | None, dict[str, Any]] | None = None
     try:
         for line, record, value in records:
+            if not _eventlike(value):
+                yield line, record, value
+                continue
             kind, envelope, event = _cohere_event(value)
             if kind is None:
                 yield line, record, value
@@ -200,6 +215,9 @@ def read_streams(records: Iterable[Record]) -> Iterator[Record]:
     open_start: tuple[int, str | None, dict[str, Any] | None, dict[str, Any]] | None = None
     try:
         for line, record, value in _cohere_streams(records):
+            if not _eventlike(value):
+                yield line, record, value
+                continue
             kind, envelope, event = _event(value)
             if kind is None:
                 yield line, record, _stream_event(value)
